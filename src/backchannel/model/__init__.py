@@ -1,0 +1,1 @@
+"""Pure domain types and vocabularies: no storage, no web, no framework imports."""

@@ -1,0 +1,57 @@
+"""Statements: one fact about one entity, from one record, with its provenance."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+
+from backchannel.model.vocab import TLP, Credibility, Reliability
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A single sourced fact.
+
+    ``value`` is text; for relationships it is the id of the other entity. ``qualifiers`` holds
+    the structured detail of the fact (an alias's kind, a name's script, a status's place) and
+    is part of its identity. ``record_id``/``record_version`` name the archived object version
+    the fact was read from; ``source``/``originator``/``reliability`` come from its envelope
+    unless the fact carries its own (a status assertion with its own source).
+    """
+
+    entity_id: str
+    prop: str
+    value: str
+    record_id: str
+    record_version: str
+    envelope_id: str
+    source: str
+    originator: str
+    channel: str
+    tlp: TLP
+    reliability: Reliability
+    credibility: Credibility
+    first_seen: datetime
+    last_seen: datetime
+    qualifiers: dict[str, str] = field(default_factory=dict)
+    link: bool = False
+    valid_from: str | None = None
+    valid_to: str | None = None
+
+    @property
+    def id(self) -> str:
+        """Deterministic id: the same fact from the same record and provenance is one statement.
+
+        The record version is deliberately not part of the id: a newer version repeating a fact
+        extends that statement's ``last_version`` instead of duplicating it.
+        """
+        key = orjson.dumps(
+            [self.entity_id, self.prop, self.value, sorted(self.qualifiers.items()), self.link,
+             self.record_id, self.envelope_id, self.source, self.originator, self.channel,
+             self.tlp.value,
+             self.reliability.value, self.credibility.value, self.valid_from, self.valid_to]
+        )
+        return hashlib.sha256(key).hexdigest()[:40]
