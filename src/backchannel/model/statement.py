@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from datetime import datetime
 
 import orjson
@@ -55,3 +56,42 @@ class Statement:
              self.reliability.value, self.credibility.value, self.valid_from, self.valid_to]
         )
         return hashlib.sha256(key).hexdigest()[:40]
+
+
+class State(StrEnum):
+    """Where a stored statement stands relative to the newest version of its record."""
+
+    CURRENT = "current"
+    SUPERSEDED = "superseded"  # a newer version of the record no longer says it
+    REVOKED = "revoked"  # the record's newest version is revoked
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStatement:
+    """A statement as read back from the store, with its state."""
+
+    id: str
+    entity_id: str
+    prop: str
+    value: str
+    qualifiers: dict[str, str]
+    link: bool
+    record_id: str
+    first_version: str
+    last_version: str
+    source: str
+    originator: str
+    channel: str
+    tlp: TLP
+    reliability: Reliability
+    credibility: Credibility
+    valid_from: str | None
+    valid_to: str | None
+    first_seen: str
+    last_seen: str
+    state: State
+
+    @property
+    def grade(self) -> str:
+        """Admiralty grade as analysts write it, e.g. ``B2``."""
+        return self.reliability.value + self.credibility.value

@@ -41,6 +41,9 @@ _SKIP = frozenset(
     "extensions confidence revoked lang identity_class".split()
 )
 
+# Plural STIX list properties stored under the singular name statements use.
+_PROP_NAMES = {"object_refs": "object_ref", "aliases": "alias"}
+
 
 def entity_kind(obj: dict[str, Any]) -> EntityKind | None:
     kind = obj["type"]
@@ -123,7 +126,7 @@ def extract(obj: dict[str, Any], envelope: Envelope, *, version: str,
         if prop == "name" and raw in profile_names:
             continue  # the profile states this name with its script
         values = raw if isinstance(raw, list) else [raw]
-        name = "object_ref" if prop == "object_refs" else prop
+        name = _PROP_NAMES.get(prop, prop)
         for v in values:
             text, quals = _text(v)
             out.append(maker.make(eid, name, text, qualifiers=quals))

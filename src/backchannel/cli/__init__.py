@@ -1,0 +1,1 @@
+"""The ``backchannel`` command line: thin click commands over the service functions."""

@@ -1,0 +1,36 @@
+"""What every command gets: settings, output mode, and a way to open the store."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import orjson
+from rich.console import Console
+
+from backchannel.settings import Settings
+from backchannel.store.engine import Store, open_store
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    json: bool
+    console: Console
+
+    def store(self, *, create: bool = False) -> Store:
+        return open_store(self.settings.database_url, create=create)
+
+    def emit_json(self, data: Any) -> None:
+        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.flush()
+
+    def emit_line(self, data: Any) -> None:
+        """One JSON document per line (for streams of events)."""
+        sys.stdout.buffer.write(orjson.dumps(data) + b"\n")
+        sys.stdout.flush()
+
+
+pass_app = click.make_pass_decorator(AppContext)

@@ -1,0 +1,209 @@
+"""Reading knowledge back: entities, their statements with state, search, statistics."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row, and_, func, select, text
+
+from backchannel.errors import NotFound
+from backchannel.model.assessment import Assessment, assess_status
+from backchannel.model.statement import State, StoredStatement
+from backchannel.model.vocab import TLP, Credibility, EntityKind, Reliability
+from backchannel.store.schema import SEARCHABLE_PROPS, entity, record, statement
+
+
+@dataclass(frozen=True, slots=True)
+class EntityView:
+    id: str
+    kind: EntityKind
+    stix_type: str
+    label: str
+    statements: list[StoredStatement]
+    mentioned_by: list[StoredStatement]  # links from other entities to this one
+
+    def current(self, prop: str | None = None) -> list[StoredStatement]:
+        return [s for s in self.statements
+                if s.state is State.CURRENT and (prop is None or s.prop == prop)]
+
+    @property
+    def assessment(self) -> Assessment:
+        return assess_status(self.statements)
+
+
+def _latest() -> Any:
+    """Newest version of each record, with its revoked flag."""
+    newest = (select(record.c.stix_id, func.max(record.c.version).label("version"))
+              .group_by(record.c.stix_id).subquery("newest"))
+    return (select(record.c.stix_id, record.c.version, record.c.revoked)
+            .join(newest, and_(record.c.stix_id == newest.c.stix_id,
+                               record.c.version == newest.c.version))
+            .subquery("latest"))
+
+
+def _statement_query() -> Any:
+    latest = _latest()
+    return select(statement, latest.c.version.label("latest_version"),
+                  latest.c.revoked.label("latest_revoked")).join(
+        latest, statement.c.record_id == latest.c.stix_id)
+
+
+def _to_stored(row: Row[Any]) -> StoredStatement:
+    m = row._mapping
+    if m["latest_revoked"]:
+        state = State.REVOKED
+    elif m["last_version"] < m["latest_version"]:
+        state = State.SUPERSEDED
+    else:
+        state = State.CURRENT
+    return StoredStatement(
+        id=m["id"], entity_id=m["entity_id"], prop=m["prop"], value=m["value"],
+        qualifiers=orjson.loads(m["qualifiers"]), link=bool(m["link"]),
+        record_id=m["record_id"], first_version=m["first_version"],
+        last_version=m["last_version"], source=m["source"], originator=m["originator"],
+        channel=m["channel"], tlp=TLP(m["tlp"]), reliability=Reliability(m["reliability"]),
+        credibility=Credibility(m["credibility"]), valid_from=m["valid_from"],
+        valid_to=m["valid_to"], first_seen=m["first_seen"], last_seen=m["last_seen"],
+        state=state,
+    )
+
+
+def _order(stmts: Iterable[StoredStatement]) -> list[StoredStatement]:
+    return sorted(stmts, key=lambda s: (s.prop, s.value, s.first_seen, s.id))
+
+
+def label_of(statements: Sequence[StoredStatement], fallback: str) -> str:
+    """Display name: a current Latin-script name, best graded first, else any name."""
+    names = [s for s in statements if s.prop == "name" and s.state is State.CURRENT]
+    if not names:
+        names = [s for s in statements if s.prop == "name"]
+    if not names:
+        return fallback
+    latin = [s for s in names if s.qualifiers.get("script", "Latn") == "Latn"] or names
+    best = min(latin, key=lambda s: (s.reliability.value, s.credibility.value, s.value))
+    return best.value
+
+
+def statements_for(conn: Connection, entity_ids: Sequence[str]) -> dict[str, list[StoredStatement]]:
+    out: dict[str, list[StoredStatement]] = {eid: [] for eid in entity_ids}
+    for i in range(0, len(entity_ids), 500):
+        chunk = entity_ids[i:i + 500]
+        for row in conn.execute(_statement_query().where(statement.c.entity_id.in_(chunk))):
+            out[row.entity_id].append(_to_stored(row))
+    return {k: _order(v) for k, v in out.items()}
+
+
+def get_entity(conn: Connection, entity_id: str) -> EntityView:
+    """One entity with every statement about it; raises :class:`NotFound`."""
+    row = conn.execute(select(entity).where(entity.c.id == entity_id)).first()
+    if row is None:
+        raise NotFound(f"no entity {entity_id}")
+    stmts = statements_for(conn, [entity_id])[entity_id]
+    mentioned = _order(
+        _to_stored(r) for r in conn.execute(
+            _statement_query().where(statement.c.value == entity_id)
+        )
+    )
+    return EntityView(entity_id, EntityKind(row.kind), row.stix_type,
+                      label_of(stmts, entity_id), stmts, mentioned)
+
+
+def iter_entities(conn: Connection, *, kinds: Sequence[EntityKind] | None = None,
+                  chunk: int = 500) -> Iterator[EntityView]:
+    """All entities (optionally of some kinds), in id order, with their statements."""
+    q = select(entity.c.id, entity.c.kind, entity.c.stix_type).order_by(entity.c.id)
+    if kinds:
+        q = q.where(entity.c.kind.in_([k.value for k in kinds]))
+    rows = list(conn.execute(q))
+    for i in range(0, len(rows), chunk):
+        part = rows[i:i + chunk]
+        stmts = statements_for(conn, [r.id for r in part])
+        for r in part:
+            s = stmts[r.id]
+            yield EntityView(r.id, EntityKind(r.kind), r.stix_type, label_of(s, r.id), s, [])
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    entity_id: str
+    kind: EntityKind
+    label: str
+    matched: list[str]
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def search(conn: Connection, query: str, *, limit: int = 20) -> list[SearchHit]:
+    """Entities whose names, aliases or descriptions contain every word of ``query``."""
+    tokens = _TOKEN.findall(query)
+    if not tokens:
+        return []
+    matches: dict[str, list[str]] = {}
+    if conn.dialect.name == "sqlite":
+        fts = " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+        rows = conn.execute(
+            text("SELECT entity_id, value FROM statement_fts WHERE statement_fts MATCH :q "
+                 "ORDER BY rank LIMIT :n"), {"q": fts, "n": limit * 20})
+    else:
+        tsv = func.to_tsvector(text("'simple'"), statement.c.value)
+        tsq = func.plainto_tsquery(text("'simple'"), " ".join(tokens))
+        rows = conn.execute(
+            select(statement.c.entity_id, statement.c.value)
+            .where(statement.c.prop.in_(SEARCHABLE_PROPS), tsv.bool_op("@@")(tsq))
+            .limit(limit * 20))
+    for eid, value in rows:
+        found = matches.setdefault(eid, [])
+        if value not in found and len(found) < 5:
+            found.append(value)
+        if len(matches) >= limit:
+            break
+    if not matches:
+        return []
+    ids = list(matches)
+    stmts = statements_for(conn, ids)
+    kinds = dict(conn.execute(select(entity.c.id, entity.c.kind).where(entity.c.id.in_(ids))).all())
+    return [SearchHit(eid, EntityKind(kinds[eid]) if eid in kinds else EntityKind.REPORT,
+                      label_of(stmts[eid], eid), matches[eid])
+            for eid in ids if eid in kinds]
+
+
+MEMBERSHIP = ("member-of", "leader-of")
+
+
+def person_stats(conn: Connection) -> Counter[tuple[str, str, str]]:
+    """Persons counted by (group, nationality, assessed status), over current statements.
+
+    A person in two groups or with two nationalities counts once in each cell they belong to;
+    ``(none)`` and ``(unknown)`` stand for a missing group or nationality.
+    """
+    group_names: dict[str, str] = {}
+    for g in iter_entities(conn, kinds=[EntityKind.GROUP]):
+        group_names[g.id] = g.label
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for p in iter_entities(conn, kinds=[EntityKind.PERSON]):
+        groups = sorted({group_names.get(s.value, s.value)
+                         for s in p.current() if s.link and s.prop in MEMBERSHIP}) or ["(none)"]
+        nats = sorted({s.value for s in p.current("nationality")}) or ["(unknown)"]
+        status = p.assessment.status.value
+        for g in groups:
+            for n in nats:
+                counts[(g, n, status)] += 1
+    return counts
+
+
+def table_counts(conn: Connection) -> dict[str, int]:
+    """Row counts of the truth tables, for summaries."""
+    out = {}
+    for name, table in (("records", record), ("entities", entity), ("statements", statement)):
+        out[name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    for kind in EntityKind:
+        out[kind.value + "s"] = conn.execute(
+            select(func.count()).select_from(entity).where(entity.c.kind == kind.value)
+        ).scalar_one()
+    return out
