@@ -23,7 +23,7 @@ from backchannel.model.envelope import Envelope
 from backchannel.model.grade import confidence_to_credibility
 from backchannel.model.statement import Statement
 from backchannel.model.vocab import TLP, Credibility, EntityKind, Reliability
-from backchannel.stix.extension import PERSON_PROFILE, PROVENANCE
+from backchannel.stix.extension import PERSON_PROFILE, PROJECT_IDENTITY, PROVENANCE
 from backchannel.stix.markings import tlp_of
 
 ENTITY_TYPES: dict[str, EntityKind] = {
@@ -114,7 +114,8 @@ def extract(obj: dict[str, Any], envelope: Envelope, *, version: str,
     if obj["type"] == "relationship":
         return Extracted(None, None, _relationship(obj, maker))
     kind = entity_kind(obj)
-    if kind is None:
+    if kind is None or obj["id"] == PROJECT_IDENTITY:
+        # Our own publisher identity heads every export: bookkeeping, not knowledge.
         return Extracted(None, None, [])
     eid: str = obj["id"]
     out: list[Statement] = []

@@ -144,25 +144,27 @@ def search(conn: Connection, query: str, *, limit: int = 20) -> list[SearchHit]:
     tokens = _TOKEN.findall(query)
     if not tokens:
         return []
-    matches: dict[str, list[str]] = {}
     if conn.dialect.name == "sqlite":
         fts = " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens)
         rows = conn.execute(
-            text("SELECT entity_id, value FROM statement_fts WHERE statement_fts MATCH :q "
-                 "ORDER BY rank LIMIT :n"), {"q": fts, "n": limit * 20})
+            text("SELECT entity_id, prop, value FROM statement_fts WHERE statement_fts MATCH :q "
+                 "ORDER BY rank LIMIT :n"), {"q": fts, "n": limit * 50}).all()
     else:
         tsv = func.to_tsvector(text("'simple'"), statement.c.value)
         tsq = func.plainto_tsquery(text("'simple'"), " ".join(tokens))
         rows = conn.execute(
-            select(statement.c.entity_id, statement.c.value)
+            select(statement.c.entity_id, statement.c.prop, statement.c.value)
             .where(statement.c.prop.in_(SEARCHABLE_PROPS), tsv.bool_op("@@")(tsq))
-            .limit(limit * 20))
-    for eid, value in rows:
+            .order_by(statement.c.entity_id).limit(limit * 50)).all()
+    # Name and alias hits rank before hits in descriptions.
+    rows.sort(key=lambda r: r[1] not in ("name", "alias"))
+    matches: dict[str, list[str]] = {}
+    for eid, _prop, value in rows:
+        if eid not in matches and len(matches) >= limit:
+            continue
         found = matches.setdefault(eid, [])
         if value not in found and len(found) < 5:
             found.append(value)
-        if len(matches) >= limit:
-            break
     if not matches:
         return []
     ids = list(matches)

@@ -24,14 +24,14 @@ def upgrade() -> None:
     if bind.dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE statement_fts USING fts5("
-            "value, statement_id UNINDEXED, entity_id UNINDEXED, "
+            "value, prop UNINDEXED, statement_id UNINDEXED, entity_id UNINDEXED, "
             "tokenize = 'unicode61 remove_diacritics 2')"
         )
         op.execute(
             f"CREATE TRIGGER statement_fts_insert AFTER INSERT ON statement "
             f"WHEN new.prop IN ({_PROPS}) BEGIN "
-            f"INSERT INTO statement_fts (value, statement_id, entity_id) "
-            f"VALUES (new.value, new.id, new.entity_id); END"
+            f"INSERT INTO statement_fts (value, prop, statement_id, entity_id) "
+            f"VALUES (new.value, new.prop, new.id, new.entity_id); END"
         )
         op.execute(
             "CREATE TRIGGER statement_fts_delete AFTER DELETE ON statement BEGIN "
