@@ -23,8 +23,15 @@ DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PG_URL = os.environ.get("BACKCHANNEL_TEST_DATABASE_URL")
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="BACKCHANNEL_TEST_DATABASE_URL not set: no PostgreSQL server to test"))]
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not PG_URL, reason="BACKCHANNEL_TEST_DATABASE_URL not set: no PostgreSQL server to test"
+        ),
+    ),
+]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -71,12 +78,23 @@ def clock() -> Clock:
     return Clock()
 
 
-def make_envelope(source: str = "Service A", *, originator: str | None = None,
-                  tlp: TLP = TLP.AMBER, reliability: Reliability = Reliability.B,
-                  credibility: Credibility = Credibility.CANNOT_BE_JUDGED,
-                  channel: str = "liaison") -> Envelope:
-    return Envelope(source=source, originator=originator or source, channel=channel, tlp=tlp,
-                    reliability=reliability, credibility=credibility)
+def make_envelope(
+    source: str = "Service A",
+    *,
+    originator: str | None = None,
+    tlp: TLP = TLP.AMBER,
+    reliability: Reliability = Reliability.B,
+    credibility: Credibility = Credibility.CANNOT_BE_JUDGED,
+    channel: str = "liaison",
+) -> Envelope:
+    return Envelope(
+        source=source,
+        originator=originator or source,
+        channel=channel,
+        tlp=tlp,
+        reliability=reliability,
+        credibility=credibility,
+    )
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """One error hierarchy for the whole project.
 
 Every user-facing failure is a :class:`BackchannelError` that says what went wrong, where and why.
-Interfaces map them: the CLI prints one line and exits non-zero, the API (later) maps ``http_status``.
+Interfaces map them: the CLI prints one line and exits non-zero; the API (later) maps
+``http_status``.
 """
 
 from __future__ import annotations

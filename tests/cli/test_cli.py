@@ -14,15 +14,26 @@ from tests.conftest import DATA
 
 
 def run(db: str, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["--db", db, *args], catch_exceptions=False,
-                                env={"COLUMNS": "250"})
+    result = CliRunner().invoke(
+        cli, ["--db", db, *args], catch_exceptions=False, env={"COLUMNS": "250"}
+    )
     return result.exit_code, result.output
 
 
 def test_init_import_show_search_stats_export(db_url: str, tmp_path: Path) -> None:
     assert run(db_url, "init")[0] == 0
-    code, out = run(db_url, "--json", "import", str(DATA / "persons.json"), "--source",
-                    "Service A", "--tlp", "amber", "--reliability", "B")
+    code, out = run(
+        db_url,
+        "--json",
+        "import",
+        str(DATA / "persons.json"),
+        "--source",
+        "Service A",
+        "--tlp",
+        "amber",
+        "--reliability",
+        "B",
+    )
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines[0]["event"] == "batch" and lines[-1]["event"] == "summary"
@@ -35,12 +46,18 @@ def test_init_import_show_search_stats_export(db_url: str, tmp_path: Path) -> No
     assert "Report R12" in out and "B2" in out and "TLP:AMBER" in out
     code, out = run(db_url, "--json", "search", "Qaryani")
     # The person named so comes first; the report that mentions the name follows.
-    assert [h["id"] for h in json.loads(out)] == ["identity--00000000-0000-4000-8000-000000000002",
-                                                  "report--00000000-0000-4000-8000-000000000009"]
+    assert [h["id"] for h in json.loads(out)] == [
+        "identity--00000000-0000-4000-8000-000000000002",
+        "report--00000000-0000-4000-8000-000000000009",
+    ]
     code, out = run(db_url, "--json", "stats")
     rows = json.loads(out)
-    assert {"group": "Katibat al-Fajr al-Gharbi", "nationality": "SY", "status": "killed",
-            "persons": 1} in rows
+    assert {
+        "group": "Katibat al-Fajr al-Gharbi",
+        "nationality": "SY",
+        "status": "killed",
+        "persons": 1,
+    } in rows
     out_file = tmp_path / "k.json"
     code, _ = run(db_url, "export", "--knowledge", "-o", str(out_file))
     assert code == 0 and json.loads(out_file.read_text())["type"] == "bundle"
@@ -56,9 +73,13 @@ def test_import_reports_rejections_and_exits_non_zero(db_url: str) -> None:
 
 
 def _subprocess(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "backchannel", "--db",
-                           str(tmp_path / "kb.db"), *args], capture_output=True, text=True,
-                          check=False, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, "-m", "backchannel", "--db", str(tmp_path / "kb.db"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
 
 
 def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
@@ -66,8 +87,11 @@ def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
         (["show", "identity--x"], 4, "no database at"),
         (["import", "missing.json", "--source", "S"], 2, "missing.json: no such file"),
         (["import", str(DATA / "persons.json")], 2, "--source is required"),
-        (["import", str(DATA / "persons.json"), "--source", "S", "--tlp", "purple"], 2,
-         "unknown TLP level"),
+        (
+            ["import", str(DATA / "persons.json"), "--source", "S", "--tlp", "purple"],
+            2,
+            "unknown TLP level",
+        ),
         (["export", "--modified-since", "yesterday"], 2, "not a UTC timestamp"),
     ]
     for args, code, text in cases:
@@ -87,14 +111,29 @@ def test_malformed_json_names_file_and_offset(tmp_path: Path) -> None:
 
 def test_stdin_and_gzip(tmp_path: Path) -> None:
     import gzip
+
     gz = tmp_path / "persons.json.gz"
     gz.write_bytes(gzip.compress((DATA / "persons.json").read_bytes()))
     proc = _subprocess(tmp_path, "--json", "import", str(gz), "--source", "S")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1])["new"] == 17
-    proc = subprocess.run([sys.executable, "-m", "backchannel", "--db", str(tmp_path / "kb.db"),
-                           "--json", "import", "-", "--source", "Other"],
-                          input=(DATA / "persons.json").read_text(), capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backchannel",
+            "--db",
+            str(tmp_path / "kb.db"),
+            "--json",
+            "import",
+            "-",
+            "--source",
+            "Other",
+        ],
+        input=(DATA / "persons.json").read_text(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1])["redelivered"] == 17

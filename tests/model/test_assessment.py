@@ -7,14 +7,31 @@ from backchannel.model.statement import State, StoredStatement
 from backchannel.model.vocab import TLP, Credibility, Reliability, Status
 
 
-def status(value: str, date: str | None, grade: str, *, state: State = State.CURRENT,
-           sid: str = "") -> StoredStatement:
+def status(
+    value: str, date: str | None, grade: str, *, state: State = State.CURRENT, sid: str = ""
+) -> StoredStatement:
     return StoredStatement(
-        id=sid or f"{value}{date}{grade}", entity_id="identity--x", prop="status", value=value,
-        qualifiers={}, link=False, record_id="identity--x", first_version="v",
-        last_version="v", source="S", originator="S", channel="c", tlp=TLP.AMBER,
-        reliability=Reliability(grade[0]), credibility=Credibility(grade[1]),
-        valid_from=date, valid_to=None, first_seen="t", last_seen="t", state=state)
+        id=sid or f"{value}{date}{grade}",
+        entity_id="identity--x",
+        prop="status",
+        value=value,
+        qualifiers={},
+        link=False,
+        record_id="identity--x",
+        first_version="v",
+        last_version="v",
+        source="S",
+        originator="S",
+        channel="c",
+        tlp=TLP.AMBER,
+        reliability=Reliability(grade[0]),
+        credibility=Credibility(grade[1]),
+        valid_from=date,
+        valid_to=None,
+        first_seen="t",
+        last_seen="t",
+        state=state,
+    )
 
 
 def test_no_assertion_is_unknown() -> None:
@@ -39,8 +56,12 @@ def test_only_weak_reports_are_used_and_say_so() -> None:
 
 
 def test_superseded_assertions_do_not_count() -> None:
-    a = assess_status([status("killed", "2017-06", "A1", state=State.SUPERSEDED),
-                       status("detained", "2016-01", "C3")])
+    a = assess_status(
+        [
+            status("killed", "2017-06", "A1", state=State.SUPERSEDED),
+            status("detained", "2016-01", "C3"),
+        ]
+    )
     assert a.status is Status.DETAINED
 
 

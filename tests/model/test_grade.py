@@ -9,16 +9,24 @@ from backchannel.model.grade import confidence_to_credibility, credibility_to_co
 from backchannel.model.vocab import TLP, Credibility, Reliability
 
 
-@pytest.mark.parametrize(("credibility", "confidence"), [
-    ("1", 90), ("2", 70), ("3", 50), ("4", 30), ("5", 10), ("6", None)])
-def test_credibility_to_confidence_follows_the_spec_table(credibility: str,
-                                                          confidence: int | None) -> None:
+@pytest.mark.parametrize(
+    ("credibility", "confidence"),
+    [("1", 90), ("2", 70), ("3", 50), ("4", 30), ("5", 10), ("6", None)],
+)
+def test_credibility_to_confidence_follows_the_spec_table(
+    credibility: str, confidence: int | None
+) -> None:
     assert credibility_to_confidence(Credibility(credibility)) == confidence
 
 
 def test_every_confidence_maps_back_by_bands_of_twenty() -> None:
-    bands = {range(0, 20): "5", range(20, 40): "4", range(40, 60): "3", range(60, 80): "2",
-             range(80, 101): "1"}
+    bands = {
+        range(0, 20): "5",
+        range(20, 40): "4",
+        range(40, 60): "3",
+        range(60, 80): "2",
+        range(80, 101): "1",
+    }
     for band, cred in bands.items():
         for value in band:
             assert confidence_to_credibility(value) is Credibility(cred)

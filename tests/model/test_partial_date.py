@@ -8,14 +8,17 @@ from backchannel.errors import InvalidInput
 from backchannel.model.partial_date import parse_partial_date
 
 
-@pytest.mark.parametrize(("text", "lo", "hi"), [
-    ("1977", date(1977, 1, 1), date(1977, 12, 31)),
-    ("1980-02", date(1980, 2, 1), date(1980, 2, 29)),
-    ("1977-12", date(1977, 12, 1), date(1977, 12, 31)),
-    ("1977-03-14", date(1977, 3, 14), date(1977, 3, 14)),
-    ("1975/1978", date(1975, 1, 1), date(1978, 12, 31)),
-    ("1975-06/1976-02-03", date(1975, 6, 1), date(1976, 2, 3)),
-])
+@pytest.mark.parametrize(
+    ("text", "lo", "hi"),
+    [
+        ("1977", date(1977, 1, 1), date(1977, 12, 31)),
+        ("1980-02", date(1980, 2, 1), date(1980, 2, 29)),
+        ("1977-12", date(1977, 12, 1), date(1977, 12, 31)),
+        ("1977-03-14", date(1977, 3, 14), date(1977, 3, 14)),
+        ("1975/1978", date(1975, 1, 1), date(1978, 12, 31)),
+        ("1975-06/1976-02-03", date(1975, 6, 1), date(1976, 2, 3)),
+    ],
+)
 def test_bounds(text: str, lo: date, hi: date) -> None:
     d = parse_partial_date(text)
     assert (d.earliest, d.latest) == (lo, hi)

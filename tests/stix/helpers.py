@@ -20,8 +20,9 @@ def knowledge(store: Store, filt: ExportFilter | None = None) -> bytes:
     return out.getvalue()
 
 
-def received(store: Store, *, all_versions: bool = False,
-             filt: ExportFilter | None = None) -> dict[str, Any]:
+def received(
+    store: Store, *, all_versions: bool = False, filt: ExportFilter | None = None
+) -> dict[str, Any]:
     out = io.BytesIO()
     with store.read() as conn:
         export_archive(conn, out, filt=filt or ExportFilter(), all_versions=all_versions)
@@ -38,7 +39,13 @@ def validator_errors(bundle: bytes | dict[str, Any]) -> list[str]:
 
 
 def write_bundle(path: Path, objects: list[dict[str, Any]]) -> Path:
-    path.write_text(json.dumps({"type": "bundle",
-                                "id": "bundle--00000000-0000-4000-8000-0000000000aa",
-                                "objects": objects}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "bundle",
+                "id": "bundle--00000000-0000-4000-8000-0000000000aa",
+                "objects": objects,
+            }
+        )
+    )
     return path

@@ -11,13 +11,19 @@ from backchannel.store.engine import Store
 from tests.conftest import Clock, make_envelope, shared_or_skip
 from tests.stix.helpers import knowledge, received, validator_errors
 
-BUNDLES = ["apt1.json", "poisonivy.json", "defining-campaigns-threat-actors-intrusion-sets.json",
-           "ics-attack-18.1.json", "mobile-attack-17.0.json"]
+BUNDLES = [
+    "apt1.json",
+    "poisonivy.json",
+    "defining-campaigns-threat-actors-intrusion-sets.json",
+    "ics-attack-18.1.json",
+    "mobile-attack-17.0.json",
+]
 
 
 @pytest.mark.parametrize("name", BUNDLES)
-def test_bundle_imports_without_errors_and_exports_as_received(name: str, store: Store,
-                                                               clock: Clock) -> None:
+def test_bundle_imports_without_errors_and_exports_as_received(
+    name: str, store: Store, clock: Clock
+) -> None:
     path = shared_or_skip("data", "stix", name)
     sent = json.loads(path.read_text())["objects"]
     result = import_stix(store, [str(path)], make_envelope("MITRE/OASIS"), clock=clock)
@@ -26,7 +32,8 @@ def test_bundle_imports_without_errors_and_exports_as_received(name: str, store:
     assert result.counts.new + result.counts.unchanged == len(sent)
     back = received(store, all_versions=True)["objects"]
     assert sorted(back, key=lambda o: o["id"]) == sorted(
-        {o["id"]: o for o in sent}.values(), key=lambda o: o["id"])
+        {o["id"]: o for o in sent}.values(), key=lambda o: o["id"]
+    )
 
 
 def test_attack_bundles_share_ids_and_keep_both_versions(store: Store, clock: Clock) -> None:

@@ -26,8 +26,10 @@ GROUP = "threat-actor--00000000-0000-4000-8000-000000000001"
 def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every truth table, sorted: equal dumps mean nothing changed."""
     with store.read() as conn:
-        return {t.name: sorted(tuple(r) for r in conn.execute(select(t)))
-                for t in (envelope, record, delivery, entity, statement)}
+        return {
+            t.name: sorted(tuple(r) for r in conn.execute(select(t)))
+            for t in (envelope, record, delivery, entity, statement)
+        }
 
 
 def test_open_missing_database_is_a_clear_error(tmp_path: Path) -> None:
@@ -59,8 +61,10 @@ def test_exact_json_values_are_archived(store: Store, clock: Clock) -> None:
     import_stix(store, [str(DATA / "persons.json")], make_envelope(), clock=clock)
     sent = {o["id"]: o for o in json.loads((DATA / "persons.json").read_text())["objects"]}
     with store.read() as conn:
-        kept = {sid: json.loads(body) for sid, body in conn.execute(
-            select(record.c.stix_id, record.c.body))}
+        kept = {
+            sid: json.loads(body)
+            for sid, body in conn.execute(select(record.c.stix_id, record.c.body))
+        }
     assert kept == sent
 
 
@@ -86,8 +90,9 @@ def test_versions_add_and_older_versions_are_history(store: Store, clock: Clock)
     assert [s.state for s in old] == [State.SUPERSEDED]
 
 
-def test_same_version_with_other_content_is_rejected(store: Store, clock: Clock,
-                                                     tmp_path: Path) -> None:
+def test_same_version_with_other_content_is_rejected(
+    store: Store, clock: Clock, tmp_path: Path
+) -> None:
     env = make_envelope()
     import_stix(store, [str(DATA / "persons.json")], env, clock=clock)
     bundle = json.loads((DATA / "persons.json").read_text())
@@ -104,11 +109,14 @@ def test_same_version_with_other_content_is_rejected(store: Store, clock: Clock,
     assert dump(store) == before
 
 
-def test_second_source_corroborates_without_duplicating_records(store: Store,
-                                                                clock: Clock) -> None:
+def test_second_source_corroborates_without_duplicating_records(store: Store, clock: Clock) -> None:
     import_stix(store, [str(DATA / "persons.json")], make_envelope("Service A"), clock=clock)
-    result = import_stix(store, [str(DATA / "persons.json")],
-                         make_envelope("Partner C", reliability=Reliability.C), clock=clock)
+    result = import_stix(
+        store,
+        [str(DATA / "persons.json")],
+        make_envelope("Partner C", reliability=Reliability.C),
+        clock=clock,
+    )
     assert result.counts.redelivered == 17 and result.counts.new == 0
     with store.read() as conn:
         p1 = get_entity(conn, P1)
@@ -137,15 +145,15 @@ def test_strict_import_writes_nothing(store: Store, clock: Clock) -> None:
     import_stix(store, [str(DATA / "persons.json")], make_envelope(), clock=clock)
     before = dump(store)
     with pytest.raises(StrictImportFailed) as info:
-        import_stix(store, [str(DATA / "bad.json")], make_envelope("Other"), strict=True,
-                    clock=clock)
+        import_stix(
+            store, [str(DATA / "bad.json")], make_envelope("Other"), strict=True, clock=clock
+        )
     assert info.value.summary.committed is False
     assert dump(store) == before
 
 
 def test_grades_and_markings_per_statement(store: Store, clock: Clock) -> None:
-    env = make_envelope(tlp=TLP.GREEN, reliability=Reliability.C,
-                        credibility=Credibility.DOUBTFUL)
+    env = make_envelope(tlp=TLP.GREEN, reliability=Reliability.C, credibility=Credibility.DOUBTFUL)
     import_stix(store, [str(DATA / "persons.json")], env, clock=clock)
     with store.read() as conn:
         p1 = get_entity(conn, P1)
@@ -153,7 +161,10 @@ def test_grades_and_markings_per_statement(store: Store, clock: Clock) -> None:
     name = next(s for s in p1.statements if s.prop == "nationality")
     # The object's own marking (AMBER) and confidence 70 (credibility 2) win over the envelope.
     assert (name.tlp, name.reliability, name.credibility) == (
-        TLP.AMBER, Reliability.C, Credibility.PROBABLY_TRUE)
+        TLP.AMBER,
+        Reliability.C,
+        Credibility.PROBABLY_TRUE,
+    )
     # An unmarked object without confidence takes the envelope's marking and credibility.
     nat2 = next(s for s in p2.statements if s.prop == "nationality")
     assert (nat2.tlp, nat2.credibility) == (TLP.GREEN, Credibility.DOUBTFUL)
@@ -182,7 +193,8 @@ def test_relationships_are_statements_with_sources(store: Store, clock: Clock) -
         group = get_entity(conn, GROUP)
     member = [s for s in p1.statements if s.prop == "member-of"]
     assert [(s.value, s.link, s.valid_from, s.source) for s in member] == [
-        (GROUP, True, "2014-01-01T00:00:00Z", "Service A")]
+        (GROUP, True, "2014-01-01T00:00:00Z", "Service A")
+    ]
     assert {s.entity_id for s in group.mentioned_by if s.link} == {P1, P2}
 
 

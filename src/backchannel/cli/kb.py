@@ -35,39 +35,81 @@ def init(app: AppContext) -> None:
         app.console.print(f"database ready: {store.url}")
 
 
-def _envelope(source: str, originator: str | None, channel: str, tlp: str, reliability: str,
-              credibility: str) -> Envelope:
+def _envelope(
+    source: str, originator: str | None, channel: str, tlp: str, reliability: str, credibility: str
+) -> Envelope:
     if not source.strip():
         raise InvalidInput("--source must not be empty")
-    return Envelope(source=source, originator=originator or source, channel=channel,
-                    tlp=TLP.parse(tlp), reliability=Reliability.parse(reliability),
-                    credibility=Credibility.parse(credibility))
+    return Envelope(
+        source=source,
+        originator=originator or source,
+        channel=channel,
+        tlp=TLP.parse(tlp),
+        reliability=Reliability.parse(reliability),
+        credibility=Credibility.parse(credibility),
+    )
 
 
 @click.command("import")
 @click.argument("inputs", nargs=-1, metavar="FILE|DIR|-...")
 @click.option("--source", default=None, help="Who delivered this (required unless --manifest).")
-@click.option("--originator", default=None,
-              help="Who the information originally came from (default: the source).")
-@click.option("--channel", default="file", show_default=True,
-              help="How it arrived: file, liaison, osint, taxii, …")
-@click.option("--tlp", default="amber", show_default=True,
-              help="TLP 2.0 level for objects that carry no TLP marking of their own.")
-@click.option("--reliability", default="F", show_default=True,
-              help="Admiralty source reliability A–F.")
-@click.option("--credibility", default="6", show_default=True,
-              help="Admiralty credibility 1–6 for objects without STIX confidence.")
-@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Import every bundle listed in a manifest with its envelope "
-                                 "(as written by `backchannel synth`).")
-@click.option("--strict", is_flag=True,
-              help="All or nothing: if any object is bad, nothing is written.")
-@click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100_000),
-              help="Objects per transaction.")
+@click.option(
+    "--originator",
+    default=None,
+    help="Who the information originally came from (default: the source).",
+)
+@click.option(
+    "--channel",
+    default="file",
+    show_default=True,
+    help="How it arrived: file, liaison, osint, taxii, …",
+)
+@click.option(
+    "--tlp",
+    default="amber",
+    show_default=True,
+    help="TLP 2.0 level for objects that carry no TLP marking of their own.",
+)
+@click.option(
+    "--reliability", default="F", show_default=True, help="Admiralty source reliability A–F."
+)
+@click.option(
+    "--credibility",
+    default="6",
+    show_default=True,
+    help="Admiralty credibility 1–6 for objects without STIX confidence.",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Import every bundle listed in a manifest with its envelope "
+    "(as written by `backchannel synth`).",
+)
+@click.option(
+    "--strict", is_flag=True, help="All or nothing: if any object is bad, nothing is written."
+)
+@click.option(
+    "--batch-size",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Objects per transaction.",
+)
 @pass_app
-def import_(app: AppContext, inputs: tuple[str, ...], source: str | None,
-            originator: str | None, channel: str, tlp: str, reliability: str, credibility: str,
-            manifest: Path | None, strict: bool, batch_size: int) -> None:
+def import_(
+    app: AppContext,
+    inputs: tuple[str, ...],
+    source: str | None,
+    originator: str | None,
+    channel: str,
+    tlp: str,
+    reliability: str,
+    credibility: str,
+    manifest: Path | None,
+    strict: bool,
+    batch_size: int,
+) -> None:
     """Import STIX 2.1 bundles (.json, .json.gz, directories, or - for stdin).
 
     Every object is validated; bad ones are reported with file, position, id, property and
@@ -82,10 +124,12 @@ def import_(app: AppContext, inputs: tuple[str, ...], source: str | None,
         if not inputs:
             raise InvalidInput("nothing to import", why="give FILE, DIR or -, or --manifest")
         if source is None:
-            raise InvalidInput("--source is required",
-                               why="every record needs to say who delivered it")
-        jobs = [(list(inputs), _envelope(source, originator, channel, tlp, reliability,
-                                         credibility))]
+            raise InvalidInput(
+                "--source is required", why="every record needs to say who delivered it"
+            )
+        jobs = [
+            (list(inputs), _envelope(source, originator, channel, tlp, reliability, credibility))
+        ]
     store = app.store(create=True)
     total = ImportSummary()
     try:
@@ -101,21 +145,41 @@ def import_(app: AppContext, inputs: tuple[str, ...], source: str | None,
         sys.exit(1)
 
 
-def _run_import(app: AppContext, store: Any, files: list[str], env: Envelope, *, strict: bool,
-                batch_size: int) -> ImportSummary:
+def _run_import(
+    app: AppContext, store: Any, files: list[str], env: Envelope, *, strict: bool, batch_size: int
+) -> ImportSummary:
     def on_batch(done: BatchDone) -> None:
         if app.json:
-            app.emit_line({"event": "batch", "batch": done.batch, "file": done.file,
-                           "through_position": done.through_position, "objects": done.objects,
-                           **done.counts.as_dict()})
+            app.emit_line(
+                {
+                    "event": "batch",
+                    "batch": done.batch,
+                    "file": done.file,
+                    "through_position": done.through_position,
+                    "objects": done.objects,
+                    **done.counts.as_dict(),
+                }
+            )
 
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"),
-                  TextColumn("{task.completed:,} objects"), TimeElapsedColumn(),
-                  console=app.console, transient=True, disable=app.json) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.completed:,} objects"),
+        TimeElapsedColumn(),
+        console=app.console,
+        transient=True,
+        disable=app.json,
+    ) as progress:
         task = progress.add_task(f"importing ({env.source})", total=None)
-        return import_stix(store, files, env, strict=strict, batch_size=batch_size,
-                           on_batch=on_batch,
-                           on_object=lambda n: progress.update(task, completed=n))
+        return import_stix(
+            store,
+            files,
+            env,
+            strict=strict,
+            batch_size=batch_size,
+            on_batch=on_batch,
+            on_object=lambda n: progress.update(task, completed=n),
+        )
 
 
 def _report_import(app: AppContext, summary: ImportSummary) -> None:
@@ -124,44 +188,80 @@ def _report_import(app: AppContext, summary: ImportSummary) -> None:
         return
     c = summary.counts
     table = Table(title="import summary", show_header=False)
-    for label, value in (("new", c.new), ("new version", c.new_version),
-                         ("older version (kept as history)", c.older_version),
-                         ("from a new source", c.redelivered), ("unchanged", c.unchanged),
-                         ("rejected", c.rejected), ("statements written", c.statements)):
+    for label, value in (
+        ("new", c.new),
+        ("new version", c.new_version),
+        ("older version (kept as history)", c.older_version),
+        ("from a new source", c.redelivered),
+        ("unchanged", c.unchanged),
+        ("rejected", c.rejected),
+        ("statements written", c.statements),
+    ):
         table.add_row(label, f"{value:,}")
     app.console.print(table)
     for r in summary.rejections[:50]:
         click.echo(f"rejected: {r}", err=True)
     if len(summary.rejections) > 50:
-        click.echo(f"… and {len(summary.rejections) - 50} more problems (use --json for all)",
-                   err=True)
+        click.echo(
+            f"… and {len(summary.rejections) - 50} more problems (use --json for all)", err=True
+        )
 
 
 @click.command()
-@click.option("--knowledge", is_flag=True,
-              help="Export the knowledge (entities from statements, with provenance) instead "
-                   "of the received objects.")
-@click.option("--all-versions", is_flag=True, help="Received objects: every version, not the "
-                                                    "newest only.")
-@click.option("--type", "types", multiple=True, metavar="TYPE",
-              help="Only these STIX types (received) or entity kinds: person, group, "
-                   "organisation, location, event, report (knowledge). Repeatable.")
-@click.option("--max-tlp", default="red", show_default=True,
-              help="Only objects (or statements) marked at most this TLP level.")
-@click.option("--modified-since", default=None, metavar="TIMESTAMP",
-              help="Only objects modified at or after this UTC timestamp "
-                   "(2024-01-01T00:00:00Z).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of stdout.")
+@click.option(
+    "--knowledge",
+    is_flag=True,
+    help="Export the knowledge (entities from statements, with provenance) instead "
+    "of the received objects.",
+)
+@click.option(
+    "--all-versions", is_flag=True, help="Received objects: every version, not the newest only."
+)
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    metavar="TYPE",
+    help="Only these STIX types (received) or entity kinds: person, group, "
+    "organisation, location, event, report (knowledge). Repeatable.",
+)
+@click.option(
+    "--max-tlp",
+    default="red",
+    show_default=True,
+    help="Only objects (or statements) marked at most this TLP level.",
+)
+@click.option(
+    "--modified-since",
+    default=None,
+    metavar="TIMESTAMP",
+    help="Only objects modified at or after this UTC timestamp (2024-01-01T00:00:00Z).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of stdout.",
+)
 @pass_app
-def export(app: AppContext, knowledge: bool, all_versions: bool, types: tuple[str, ...],
-           max_tlp: str, modified_since: str | None, output: Path | None) -> None:
+def export(
+    app: AppContext,
+    knowledge: bool,
+    all_versions: bool,
+    types: tuple[str, ...],
+    max_tlp: str,
+    modified_since: str | None,
+    output: Path | None,
+) -> None:
     """Export a STIX 2.1 bundle of received objects or of the knowledge."""
     since = None
     if modified_since is not None:
         if not is_timestamp(modified_since):
-            raise InvalidInput(f"--modified-since {modified_since!r} is not a UTC timestamp",
-                               why="expected e.g. 2024-01-01T00:00:00Z")
+            raise InvalidInput(
+                f"--modified-since {modified_since!r} is not a UTC timestamp",
+                why="expected e.g. 2024-01-01T00:00:00Z",
+            )
         since = normalise_timestamp(modified_since)
     if knowledge and all_versions:
         raise InvalidInput("--all-versions applies to received objects, not --knowledge")

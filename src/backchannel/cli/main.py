@@ -14,9 +14,14 @@ from backchannel.settings import Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db", metavar="URL|PATH", default=None,
-              help="Database: a SQLite file path or a SQLAlchemy URL (postgresql://…). "
-                   "Default: $BACKCHANNEL_DATABASE_URL, else ./backchannel.db.")
+@click.option(
+    "--db",
+    "db",
+    metavar="URL|PATH",
+    default=None,
+    help="Database: a SQLite file path or a SQLAlchemy URL (postgresql://…). "
+    "Default: $BACKCHANNEL_DATABASE_URL, else ./backchannel.db.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
 @click.version_option(__version__, prog_name="backchannel")
 @click.pass_context
@@ -24,8 +29,9 @@ def cli(ctx: click.Context, db: str | None, as_json: bool) -> None:
     """backchannel: a knowledge base on armed groups and their members where every fact has a
     source, a grade and a marking."""
     settings = Settings() if db is None else Settings(database_url=db)
-    ctx.obj = AppContext(settings=settings, json=as_json,
-                         console=Console(stderr=as_json, highlight=False))
+    ctx.obj = AppContext(
+        settings=settings, json=as_json, console=Console(stderr=as_json, highlight=False)
+    )
 
 
 def _register() -> None:

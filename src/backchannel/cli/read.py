@@ -25,8 +25,9 @@ def _short(text: str, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _statement_table(title: str, stmts: list[StoredStatement], *, show_entity: bool = False
-                     ) -> Table:
+def _statement_table(
+    title: str, stmts: list[StoredStatement], *, show_entity: bool = False
+) -> Table:
     table = Table(title=title, title_justify="left")
     if show_entity:
         table.add_column("from")
@@ -36,8 +37,11 @@ def _statement_table(title: str, stmts: list[StoredStatement], *, show_entity: b
         detail = ", ".join(f"{k}={v}" for k, v in sorted(s.qualifiers.items()) if k != "type")
         valid = "–".join(x for x in (s.valid_from or "", s.valid_to or "") if x)
         source = s.source if s.source == s.originator else f"{s.source} (from {s.originator})"
-        state = s.state.value if s.state is State.CURRENT else \
-            f"[dim]{s.state.value} (v{s.first_version[:10]}…{s.last_version[:10]})[/dim]"
+        state = (
+            s.state.value
+            if s.state is State.CURRENT
+            else f"[dim]{s.state.value} (v{s.first_version[:10]}…{s.last_version[:10]})[/dim]"
+        )
         row = [s.prop, _short(s.value), detail, source, s.grade, s.tlp.label, valid, state]
         table.add_row(*([s.entity_id] if show_entity else []), *row)
     return table
@@ -67,12 +71,19 @@ def show(app: AppContext, entity_id: str) -> None:
 
 
 def _entity_dict(view: EntityView) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": view.id, "kind": view.kind.value, "stix_type": view.stix_type,
-                           "label": view.label}
+    out: dict[str, Any] = {
+        "id": view.id,
+        "kind": view.kind.value,
+        "stix_type": view.stix_type,
+        "label": view.label,
+    }
     if view.kind.value == "person":
         a = view.assessment
-        out["assessment"] = {"status": a.status.value, "reason": a.reason,
-                             "statement": a.basis.id if a.basis else None}
+        out["assessment"] = {
+            "status": a.status.value,
+            "reason": a.reason,
+            "statement": a.basis.id if a.basis else None,
+        }
     out["statements"] = [_statement_dict(s) for s in view.statements]
     out["linked_from"] = [_statement_dict(s) for s in view.mentioned_by]
     return out
@@ -80,7 +91,13 @@ def _entity_dict(view: EntityView) -> dict[str, Any]:
 
 @click.command("search")
 @click.argument("text")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="At most this many entities.",
+)
 @pass_app
 def search_(app: AppContext, text: str, limit: int) -> None:
     """Find entities by words in their names, aliases (any script) or descriptions."""
@@ -91,8 +108,12 @@ def search_(app: AppContext, text: str, limit: int) -> None:
     finally:
         store.close()
     if app.json:
-        app.emit_json([{"id": h.entity_id, "kind": h.kind.value, "label": h.label,
-                        "matched": h.matched} for h in hits])
+        app.emit_json(
+            [
+                {"id": h.entity_id, "kind": h.kind.value, "label": h.label, "matched": h.matched}
+                for h in hits
+            ]
+        )
         return
     if not hits:
         app.console.print(f"no entity matches {text!r}")
@@ -101,8 +122,9 @@ def search_(app: AppContext, text: str, limit: int) -> None:
     for col in ("id", "kind", "name", "matched"):
         table.add_column(col)
     for h in hits:
-        table.add_row(h.entity_id, h.kind.value, h.label, "; ".join(_short(m, 60)
-                                                                   for m in h.matched))
+        table.add_row(
+            h.entity_id, h.kind.value, h.label, "; ".join(_short(m, 60) for m in h.matched)
+        )
     app.console.print(table)
 
 
@@ -118,8 +140,9 @@ def stats(app: AppContext) -> None:
         store.close()
     rows = sorted(counts.items())
     if app.json:
-        app.emit_json([{"group": g, "nationality": n, "status": s, "persons": c}
-                       for (g, n, s), c in rows])
+        app.emit_json(
+            [{"group": g, "nationality": n, "status": s, "persons": c} for (g, n, s), c in rows]
+        )
         return
     table = Table(title="persons by group × nationality × status", title_justify="left")
     for col in ("group", "nationality", "status", "persons"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,30 +21,60 @@ if TYPE_CHECKING:
 def _generate(app: AppContext, out: Path, persons: int, seed: int) -> SynthSummary:
     from backchannel.synth import generate  # imported late: only these commands need it
 
-    with Progress(*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=app.console, transient=True,
-                  disable=app.json) as progress:
+    with Progress(
+        *Progress.get_default_columns()[:1],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=app.console,
+        transient=True,
+        disable=app.json,
+    ) as progress:
         task = progress.add_task("generating persons", total=persons)
-        return generate(out, persons=persons, seed=seed,
-                        progress=lambda n: progress.update(task, completed=n))
+        return generate(
+            out, persons=persons, seed=seed, progress=lambda n: progress.update(task, completed=n)
+        )
 
 
 @click.command()
-@click.option("--persons", default=1000, show_default=True, type=click.IntRange(1, 10_000_000),
-              help="How many true (fictional) persons.")
-@click.option("--seed", default=1, show_default=True, type=int,
-              help="Random seed; the same seed gives byte-identical output.")
-@click.option("-o", "--output", "out", required=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Directory to write.")
+@click.option(
+    "--persons",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="How many true (fictional) persons.",
+)
+@click.option(
+    "--seed",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Random seed; the same seed gives byte-identical output.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write.",
+)
 @pass_app
 def synth(app: AppContext, persons: int, seed: int, out: Path) -> None:
     """Write a fictional dataset as STIX bundles from several sources, with a manifest of their
     envelopes and a ground-truth file mapping every person record to its true person."""
     summary = _generate(app, out, persons, seed)
     if app.json:
-        app.emit_json({"persons": summary.persons, "records": summary.records,
-                       "objects": summary.objects, "bundles": [str(b) for b in summary.bundles],
-                       "manifest": str(summary.manifest), "truth": str(summary.truth)})
+        app.emit_json(
+            {
+                "persons": summary.persons,
+                "records": summary.records,
+                "objects": summary.objects,
+                "bundles": [str(b) for b in summary.bundles],
+                "manifest": str(summary.manifest),
+                "truth": str(summary.truth),
+            }
+        )
         return
     app.console.print(
         f"wrote {summary.objects:,} objects ({summary.records:,} person records of "
@@ -53,11 +84,23 @@ def synth(app: AppContext, persons: int, seed: int, out: Path) -> None:
 
 
 @click.command()
-@click.option("--persons", default=300, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--seed", default=1, show_default=True, type=int)
-@click.option("--data-dir", default=Path("demo-data"), show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Where the synthetic bundles are written.")
+@click.option(
+    "--persons",
+    default=300,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="How many true (fictional) persons the demo data describes.",
+)
+@click.option(
+    "--seed", default=1, show_default=True, type=int, help="Random seed of the demo data."
+)
+@click.option(
+    "--data-dir",
+    default=Path("demo-data"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the synthetic bundles are written.",
+)
 @pass_app
 def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
     """Create the knowledge base, load synthetic demo data, and summarise what is in it.
@@ -67,19 +110,25 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
     summary = _generate(app, data_dir, persons, seed)
     store = app.store(create=True)
     try:
-        with Progress(*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=app.console, transient=True,
-                      disable=app.json) as progress:
+        with Progress(
+            *Progress.get_default_columns()[:1],
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=app.console,
+            transient=True,
+            disable=app.json,
+        ) as progress:
             task = progress.add_task("importing", total=summary.objects)
-            done = 0
             results = []
+
+            def advance_from(offset: int) -> Callable[[int], None]:
+                return lambda seen: progress.update(task, completed=offset + seen)
+
+            done = 0
             for files, env in read_manifest(summary.manifest):
-                base = done
-                r = import_stix(store, files, env,
-                                on_object=lambda n, b=base: progress.update(task, completed=b + n))
-                done += sum(r.counts.as_dict()[k] for k in
-                            ("new", "new_version", "older_version", "unchanged", "redelivered",
-                             "rejected"))
+                r = import_stix(store, files, env, on_object=advance_from(done))
+                done += r.counts.objects
                 results.append((env, r))
         with store.read() as conn:
             counts = table_counts(conn)
@@ -87,9 +136,14 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
     finally:
         store.close()
     if app.json:
-        app.emit_json({"database": store.url, "data": str(data_dir), **counts,
-                       "imports": [{"source": e.source, **r.counts.as_dict()}
-                                   for e, r in results]})
+        app.emit_json(
+            {
+                "database": store.url,
+                "data": str(data_dir),
+                **counts,
+                "imports": [{"source": e.source, **r.counts.as_dict()} for e, r in results],
+            }
+        )
         return
     from rich.table import Table
 
@@ -98,9 +152,15 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
     for col in ("source", "originator", "grade", "TLP", "new", "unchanged", "rejected"):
         imp.add_column(col)
     for env, r in results:
-        imp.add_row(env.source, env.originator, env.reliability.value + env.credibility.value,
-                    env.tlp.label, f"{r.counts.new:,}", f"{r.counts.unchanged:,}",
-                    f"{r.counts.rejected:,}")
+        imp.add_row(
+            env.source,
+            env.originator,
+            env.reliability.value + env.credibility.value,
+            env.tlp.label,
+            f"{r.counts.new:,}",
+            f"{r.counts.unchanged:,}",
+            f"{r.counts.rejected:,}",
+        )
     app.console.print(imp)
     kb = Table(title="knowledge base", title_justify="left", show_header=False)
     for key in ("records", "statements", "persons", "groups", "locations", "reports"):
@@ -109,8 +169,10 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
     by_status: dict[str, int] = {}
     for (_g, _n, s), c in cells.items():
         by_status[s] = by_status.get(s, 0) + c
-    app.console.print("person-cells by assessed status: " + ", ".join(
-        f"{k} {v:,}" for k, v in sorted(by_status.items())))
+    app.console.print(
+        "person-cells by assessed status: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items()))
+    )
     app.console.print("next: backchannel stats · backchannel search NAME · backchannel show ID")
 
 

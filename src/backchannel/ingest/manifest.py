@@ -31,10 +31,14 @@ def read_manifest(path: Path) -> list[tuple[list[str], Envelope]]:
         if missing:
             raise InvalidInput(f"missing {', '.join(missing)}", where=where)
         try:
-            env = Envelope(source=str(b["source"]), originator=str(b["originator"]),
-                           channel=str(b["channel"]), tlp=TLP.parse(str(b["tlp"])),
-                           reliability=Reliability.parse(str(b["reliability"])),
-                           credibility=Credibility.parse(b["credibility"]))
+            env = Envelope(
+                source=str(b["source"]),
+                originator=str(b["originator"]),
+                channel=str(b["channel"]),
+                tlp=TLP.parse(str(b["tlp"])),
+                reliability=Reliability.parse(str(b["reliability"])),
+                credibility=Credibility.parse(b["credibility"]),
+            )
         except InvalidInput as exc:
             raise InvalidInput(exc.what, where=where, why=exc.why) from None
         jobs.append(([str(path.parent / b["file"])], env))

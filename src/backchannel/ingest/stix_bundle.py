@@ -41,8 +41,13 @@ class Rejection:
         return f"{self.file}: object {self.position} ({oid}): {self.prop}: {self.reason}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "position": self.position, "id": self.object_id,
-                "property": self.prop, "reason": self.reason}
+        return {
+            "file": self.file,
+            "position": self.position,
+            "id": self.object_id,
+            "property": self.prop,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +69,12 @@ class ImportSummary:
     committed: bool = True
 
     def as_dict(self) -> dict[str, Any]:
-        return {"files": self.files, **self.counts.as_dict(), "committed": self.committed,
-                "rejections": [r.as_dict() for r in self.rejections]}
+        return {
+            "files": self.files,
+            **self.counts.as_dict(),
+            "committed": self.committed,
+            "rejections": [r.as_dict() for r in self.rejections],
+        }
 
 
 class StrictImportFailed(InvalidInput):
@@ -74,8 +83,10 @@ class StrictImportFailed(InvalidInput):
     def __init__(self, summary: ImportSummary) -> None:
         self.summary = summary
         n = len(summary.rejections)
-        super().__init__(f"{n} object(s) rejected; strict import wrote nothing",
-                         where=str(summary.rejections[0]) if n else None)
+        super().__init__(
+            f"{n} object(s) rejected; strict import wrote nothing",
+            where=str(summary.rejections[0]) if n else None,
+        )
 
 
 def import_stix(
@@ -111,13 +122,21 @@ def import_stix(
             result = write_batch(conn, envelope, [loc.obj for loc in batch], received_at)
         for conflict in result.conflicts:
             loc = batch[conflict.index]
-            summary.rejections.append(Rejection(loc.file, loc.position, loc.obj.get("id"),
-                                                conflict.problem.prop, conflict.problem.reason))
+            summary.rejections.append(
+                Rejection(
+                    loc.file,
+                    loc.position,
+                    loc.obj.get("id"),
+                    conflict.problem.prop,
+                    conflict.problem.reason,
+                )
+            )
         summary.counts.add(result.counts)
         batch_no += 1
         if on_batch is not None and conn_outer is None:
-            on_batch(BatchDone(batch_no, batch[-1].file, batch[-1].position, len(batch),
-                               result.counts))
+            on_batch(
+                BatchDone(batch_no, batch[-1].file, batch[-1].position, len(batch), result.counts)
+            )
         batch.clear()
 
     def run(conn_outer: Connection | None) -> None:
@@ -131,8 +150,15 @@ def import_stix(
                     oid = loc.obj.get("id") if isinstance(loc.obj, dict) else None
                     summary.counts.rejected += 1
                     summary.rejections.extend(
-                        Rejection(loc.file, loc.position, oid if isinstance(oid, str) else None,
-                                  p.prop, p.reason) for p in problems)
+                        Rejection(
+                            loc.file,
+                            loc.position,
+                            oid if isinstance(oid, str) else None,
+                            p.prop,
+                            p.reason,
+                        )
+                        for p in problems
+                    )
                 else:
                     batch.append(loc)
                     if len(batch) >= batch_size:

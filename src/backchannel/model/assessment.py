@@ -27,8 +27,10 @@ class Assessment:
 
 
 def _is_credible(s: StoredStatement) -> bool:
-    return s.reliability.value in _CREDIBLE_RELIABILITY and \
-        s.credibility.value in _CREDIBLE_CREDIBILITY
+    return (
+        s.reliability.value in _CREDIBLE_RELIABILITY
+        and s.credibility.value in _CREDIBLE_CREDIBILITY
+    )
 
 
 def _sort_key(s: StoredStatement) -> tuple[str, str, str, str]:
@@ -37,8 +39,7 @@ def _sort_key(s: StoredStatement) -> tuple[str, str, str, str]:
     except InvalidInput:
         when = ""
     # Later date first; then better reliability (A < F) and credibility (1 < 6).
-    return (when, chr(255 - ord(s.reliability.value)), chr(255 - ord(s.credibility.value)),
-            s.id)
+    return (when, chr(255 - ord(s.reliability.value)), chr(255 - ord(s.credibility.value)), s.id)
 
 
 def assess_status(statements: list[StoredStatement]) -> Assessment:
@@ -51,15 +52,19 @@ def assess_status(statements: list[StoredStatement]) -> Assessment:
     dated = f" dated {chosen.valid_from}" if chosen.valid_from else " (undated)"
     place = chosen.qualifiers.get("place")
     where = f" in {place}" if place else ""
-    basis = "most recent credible assertion" if credible else \
-        "no credible assertion (A–C/1–3); most recent of the rest"
+    basis = (
+        "most recent credible assertion"
+        if credible
+        else "no credible assertion (A–C/1–3); most recent of the rest"
+    )
     others = len(pool) - 1
     try:
         status = Status(chosen.value)
     except ValueError:
         status = Status.UNKNOWN
     return Assessment(
-        status, chosen,
+        status,
+        chosen,
         f"{chosen.value}{where}{dated}, per {chosen.source} ({chosen.grade}): {basis}"
         + (f"; {others} other assertion(s) kept" if others else ""),
     )

@@ -18,7 +18,8 @@ class Envelope:
 
     ``source`` is who handed the records to us; ``originator`` is who the information originally
     came from (the party whose consent governs onward sharing). ``tlp`` is the marking applied to
-    records that carry none of their own; ``credibility`` likewise for records without ``confidence``.
+    records that carry none of their own; ``credibility`` likewise for records without
+    ``confidence``.
     """
 
     source: str
@@ -32,8 +33,14 @@ class Envelope:
     def id(self) -> str:
         """Deterministic: the same provenance always yields the same envelope id."""
         key = "\x1f".join(
-            [self.source, self.originator, self.channel, self.tlp.value, self.reliability.value,
-             self.credibility.value]
+            [
+                self.source,
+                self.originator,
+                self.channel,
+                self.tlp.value,
+                self.reliability.value,
+                self.credibility.value,
+            ]
         )
         return "envelope--" + str(uuid.uuid5(NAMESPACE, key))
 

@@ -32,8 +32,11 @@ class PartialDate:
 def _bounds(part: str, where: str) -> tuple[date, date]:
     m = _PART.match(part)
     if not m:
-        raise InvalidInput(f"not a partial date: {part!r}", where=where,
-                           why="expected YYYY, YYYY-MM, YYYY-MM-DD or a range A/B")
+        raise InvalidInput(
+            f"not a partial date: {part!r}",
+            where=where,
+            why="expected YYYY, YYYY-MM, YYYY-MM-DD or a range A/B",
+        )
     year, month, day = int(m[1]), m[2], m[3]
     try:
         if month is None:

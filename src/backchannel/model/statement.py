@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from enum import StrEnum
 from datetime import datetime
+from enum import StrEnum
 
 import orjson
 
@@ -50,10 +50,23 @@ class Statement:
         extends that statement's ``last_version`` instead of duplicating it.
         """
         key = orjson.dumps(
-            [self.entity_id, self.prop, self.value, sorted(self.qualifiers.items()), self.link,
-             self.record_id, self.envelope_id, self.source, self.originator, self.channel,
-             self.tlp.value,
-             self.reliability.value, self.credibility.value, self.valid_from, self.valid_to]
+            [
+                self.entity_id,
+                self.prop,
+                self.value,
+                sorted(self.qualifiers.items()),
+                self.link,
+                self.record_id,
+                self.envelope_id,
+                self.source,
+                self.originator,
+                self.channel,
+                self.tlp.value,
+                self.reliability.value,
+                self.credibility.value,
+                self.valid_from,
+                self.valid_to,
+            ]
         )
         return hashlib.sha256(key).hexdigest()[:40]
 

@@ -26,7 +26,7 @@ class TLP(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> TLP:
-        """Accept ``amber``, ``TLP:AMBER``, ``amber+strict``, ``AMBER_STRICT`` and TLP 1.0 ``white``."""
+        """Accept ``amber``, ``TLP:AMBER``, ``amber+strict``, ``AMBER_STRICT``, TLP 1 ``white``."""
         key = text.strip().lower().removeprefix("tlp:").replace("_", "+").replace(" ", "")
         if key == "white":
             return cls.CLEAR

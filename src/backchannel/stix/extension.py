@@ -59,13 +59,15 @@ def extension_definitions() -> list[dict[str, Any]]:
         "extension_types": ["property-extension"],
     }
     return [
-        common | {
+        common
+        | {
             "id": PERSON_PROFILE,
             "name": "backchannel person profile",
             "description": person_profile_schema()["description"],
             "schema": "https://backchannel.invalid/schema/person-profile/1.0.json",
         },
-        common | {
+        common
+        | {
             "id": PROVENANCE,
             "name": "backchannel statement provenance",
             "description": provenance_schema()["description"],

@@ -37,8 +37,21 @@ ENTITY_TYPES: dict[str, EntityKind] = {
 
 # Bookkeeping properties: they describe the record, not the entity.
 _SKIP = frozenset(
-    "type id spec_version created modified created_by_ref object_marking_refs granular_markings "
-    "extensions confidence revoked lang identity_class".split()
+    [
+        "type",
+        "id",
+        "spec_version",
+        "created",
+        "modified",
+        "created_by_ref",
+        "object_marking_refs",
+        "granular_markings",
+        "extensions",
+        "confidence",
+        "revoked",
+        "lang",
+        "identity_class",
+    ]
 )
 
 # Plural STIX list properties stored under the singular name statements use.
@@ -48,8 +61,11 @@ _PROP_NAMES = {"object_refs": "object_ref", "aliases": "alias"}
 def entity_kind(obj: dict[str, Any]) -> EntityKind | None:
     kind = obj["type"]
     if kind == "identity":
-        return EntityKind.PERSON if obj.get("identity_class") == "individual" else \
-            EntityKind.ORGANISATION
+        return (
+            EntityKind.PERSON
+            if obj.get("identity_class") == "individual"
+            else EntityKind.ORGANISATION
+        )
     return ENTITY_TYPES.get(kind)
 
 
@@ -68,33 +84,54 @@ class Extracted:
 class _Maker:
     """Builds statements that share one object's provenance."""
 
-    __slots__ = ("base", "envelope", "record_id", "version", "seen_at", "tlp", "credibility")
+    __slots__ = ("base", "credibility", "envelope", "record_id", "seen_at", "tlp", "version")
 
-    def __init__(self, obj: dict[str, Any], envelope: Envelope, version: str,
-                 seen_at: datetime) -> None:
+    def __init__(
+        self, obj: dict[str, Any], envelope: Envelope, version: str, seen_at: datetime
+    ) -> None:
         self.envelope = envelope
         self.record_id: str = obj["id"]
         self.version = version
         self.seen_at = seen_at
         self.tlp = tlp_of(obj) or envelope.tlp
         conf = obj.get("confidence")
-        self.credibility = (confidence_to_credibility(conf) if conf is not None
-                            else envelope.credibility)
+        self.credibility = (
+            confidence_to_credibility(conf) if conf is not None else envelope.credibility
+        )
 
-    def make(self, entity_id: str, prop: str, value: str, *,
-             qualifiers: dict[str, str] | None = None, link: bool = False,
-             valid_from: str | None = None, valid_to: str | None = None,
-             reliability: Reliability | None = None,
-             credibility: Credibility | None = None) -> Statement:
+    def make(
+        self,
+        entity_id: str,
+        prop: str,
+        value: str,
+        *,
+        qualifiers: dict[str, str] | None = None,
+        link: bool = False,
+        valid_from: str | None = None,
+        valid_to: str | None = None,
+        reliability: Reliability | None = None,
+        credibility: Credibility | None = None,
+    ) -> Statement:
         env = self.envelope
         return Statement(
-            entity_id=entity_id, prop=prop, value=value, record_id=self.record_id,
-            record_version=self.version, envelope_id=env.id, source=env.source,
-            originator=env.originator, channel=env.channel, tlp=self.tlp,
+            entity_id=entity_id,
+            prop=prop,
+            value=value,
+            record_id=self.record_id,
+            record_version=self.version,
+            envelope_id=env.id,
+            source=env.source,
+            originator=env.originator,
+            channel=env.channel,
+            tlp=self.tlp,
             reliability=reliability or env.reliability,
             credibility=credibility or self.credibility,
-            first_seen=self.seen_at, last_seen=self.seen_at,
-            qualifiers=qualifiers or {}, link=link, valid_from=valid_from, valid_to=valid_to,
+            first_seen=self.seen_at,
+            last_seen=self.seen_at,
+            qualifiers=qualifiers or {},
+            link=link,
+            valid_from=valid_from,
+            valid_to=valid_to,
         )
 
 
@@ -104,8 +141,9 @@ def _text(value: Any) -> tuple[str, dict[str, str]]:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode(), {"type": "json"}
 
 
-def extract(obj: dict[str, Any], envelope: Envelope, *, version: str,
-            seen_at: datetime) -> Extracted:
+def extract(
+    obj: dict[str, Any], envelope: Envelope, *, version: str, seen_at: datetime
+) -> Extracted:
     """The entity and statements of one validated object."""
     maker = _Maker(obj, envelope, version, seen_at)
     exts = obj.get("extensions") or {}
@@ -140,8 +178,16 @@ def _relationship(obj: dict[str, Any], maker: _Maker) -> list[Statement]:
     source, target = obj["source_ref"], obj["target_ref"]
     if not is_entity_id(source):
         return []
-    return [maker.make(source, obj["relationship_type"], target, link=True,
-                       valid_from=obj.get("start_time"), valid_to=obj.get("stop_time"))]
+    return [
+        maker.make(
+            source,
+            obj["relationship_type"],
+            target,
+            link=True,
+            valid_from=obj.get("start_time"),
+            valid_to=obj.get("stop_time"),
+        )
+    ]
 
 
 def _profile(eid: str, p: dict[str, Any], maker: _Maker) -> list[Statement]:
@@ -166,11 +212,17 @@ def _profile(eid: str, p: dict[str, Any], maker: _Maker) -> list[Statement]:
             out.append(maker.make(eid, prop, p[prop]))
     for s in p.get("status_assertions", ()):
         quals = {k: s[k] for k in ("place", "country", "source", "source_ref") if k in s}
-        out.append(maker.make(
-            eid, "status", s["status"], qualifiers=quals, valid_from=s.get("date"),
-            reliability=Reliability(s["reliability"]) if "reliability" in s else None,
-            credibility=Credibility(str(s["credibility"])) if "credibility" in s else None,
-        ))
+        out.append(
+            maker.make(
+                eid,
+                "status",
+                s["status"],
+                qualifiers=quals,
+                valid_from=s.get("date"),
+                reliability=Reliability(s["reliability"]) if "reliability" in s else None,
+                credibility=Credibility(str(s["credibility"])) if "credibility" in s else None,
+            )
+        )
     return out
 
 
@@ -182,16 +234,28 @@ def _carried(obj: dict[str, Any], ext: dict[str, Any], maker: _Maker) -> Extract
         eid, kind = obj["id"], entity_kind(obj)
     out: list[Statement] = []
     for s in ext["statements"]:
-        out.append(Statement(
-            entity_id=eid, prop=s["property"], value=s["value"], record_id=maker.record_id,
-            record_version=maker.version, envelope_id=maker.envelope.id, source=s["source"],
-            originator=s["originator"], channel=s["channel"], tlp=TLP(s["tlp"]),
-            reliability=Reliability(s["reliability"]),
-            credibility=Credibility(str(s["credibility"])),
-            first_seen=_parse_time(s["first_seen"]), last_seen=_parse_time(s["last_seen"]),
-            qualifiers=dict(s.get("qualifiers", {})), link=obj["type"] == "relationship",
-            valid_from=s.get("valid_from"), valid_to=s.get("valid_to"),
-        ))
+        out.append(
+            Statement(
+                entity_id=eid,
+                prop=s["property"],
+                value=s["value"],
+                record_id=maker.record_id,
+                record_version=maker.version,
+                envelope_id=maker.envelope.id,
+                source=s["source"],
+                originator=s["originator"],
+                channel=s["channel"],
+                tlp=TLP(s["tlp"]),
+                reliability=Reliability(s["reliability"]),
+                credibility=Credibility(str(s["credibility"])),
+                first_seen=_parse_time(s["first_seen"]),
+                last_seen=_parse_time(s["last_seen"]),
+                qualifiers=dict(s.get("qualifiers", {})),
+                link=obj["type"] == "relationship",
+                valid_from=s.get("valid_from"),
+                valid_to=s.get("valid_to"),
+            )
+        )
     return Extracted(None if kind is None else eid, kind, out)
 
 

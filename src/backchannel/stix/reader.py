@@ -37,7 +37,9 @@ def expand_inputs(paths: list[str]) -> list[str]:
         path = Path(p)
         if path.is_dir():
             found = sorted(
-                str(f) for f in path.rglob("*") if f.is_file() and f.name.endswith((".json", ".json.gz"))
+                str(f)
+                for f in path.rglob("*")
+                if f.is_file() and f.name.endswith((".json", ".json.gz"))
             )
             if not found:
                 raise InvalidInput("directory contains no .json or .json.gz files", where=p)
@@ -78,7 +80,8 @@ def read_bundle(name: str) -> Iterator[Located]:
     except ijson.JSONError as exc:
         offset = _offset(stream)
         raise InvalidInput(
-            "malformed JSON", where=f"{label} (after object {position}, near byte {offset})",
+            "malformed JSON",
+            where=f"{label} (after object {position}, near byte {offset})",
             why=str(exc),
         ) from None
     except (OSError, EOFError) as exc:
@@ -91,15 +94,19 @@ def read_bundle(name: str) -> Iterator[Located]:
 def _check_empty_bundle(name: str, label: str) -> None:
     """No objects were found: tell an empty bundle (fine) from something else (an error)."""
     if name == "-":
-        raise InvalidInput("no STIX objects on standard input", where=label,
-                           why="expected a bundle with an 'objects' array")
+        raise InvalidInput(
+            "no STIX objects on standard input",
+            where=label,
+            why="expected a bundle with an 'objects' array",
+        )
     with _open(name) as stream:
         top = {k: v for k, v in ijson.kvitems(stream, "") if k in ("type", "objects")}
     if top.get("type") == "bundle" or "objects" in top:
         return
     kind = top.get("type")
     raise InvalidInput(
-        "not a STIX bundle", where=label,
+        "not a STIX bundle",
+        where=label,
         why=f"top-level type is {kind!r}, expected 'bundle'" if kind else "no 'objects' array",
     )
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from backchannel.stix.extension import (
     PERSON_PROFILE,
@@ -21,6 +19,9 @@ from backchannel.stix.extension import (
     person_profile_schema,
     provenance_schema,
 )
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +41,26 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
 # Cyber-observable types: no created/modified, spec_version optional.
 SCO_TYPES = frozenset(
-    "artifact autonomous-system directory domain-name email-addr email-message file "
-    "ipv4-addr ipv6-addr mac-addr mutex network-traffic process software url user-account "
-    "windows-registry-key x509-certificate".split()
+    [
+        "artifact",
+        "autonomous-system",
+        "directory",
+        "domain-name",
+        "email-addr",
+        "email-message",
+        "file",
+        "ipv4-addr",
+        "ipv6-addr",
+        "mac-addr",
+        "mutex",
+        "network-traffic",
+        "process",
+        "software",
+        "url",
+        "user-account",
+        "windows-registry-key",
+        "x509-certificate",
+    ]
 )
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -69,13 +87,27 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "extension-definition": ("name", "schema", "version", "extension_types", "created_by_ref"),
 }
 
-_TIMESTAMP_PROPS = ("created", "modified", "published", "valid_from", "valid_until",
-                    "first_seen", "last_seen", "start_time", "stop_time", "first_observed",
-                    "last_observed")
+_TIMESTAMP_PROPS = (
+    "created",
+    "modified",
+    "published",
+    "valid_from",
+    "valid_until",
+    "first_seen",
+    "last_seen",
+    "start_time",
+    "stop_time",
+    "first_observed",
+    "last_observed",
+)
 
 
 @cache
 def _schema_validator(ext_id: str) -> Draft202012Validator:
+    # Imported on first use: jsonschema takes over a second to import, and most commands
+    # never validate an extension.
+    from jsonschema import Draft202012Validator
+
     schema = person_profile_schema() if ext_id == PERSON_PROFILE else provenance_schema()
     return Draft202012Validator(schema)
 
@@ -113,13 +145,13 @@ def validate_object(obj: Any) -> list[Problem]:
     if kind == "malware" and obj.get("is_family") is True and not obj.get("name"):
         problems.append(Problem("name", "required for a malware family"))
     if kind == "location" and not (
-        obj.get("region") or obj.get("country")
-        or ("latitude" in obj and "longitude" in obj)
+        obj.get("region") or obj.get("country") or ("latitude" in obj and "longitude" in obj)
     ):
         problems.append(Problem("region", "a location needs region, country or latitude+longitude"))
     conf = obj.get("confidence")
-    if conf is not None and (isinstance(conf, bool) or not isinstance(conf, int)
-                             or not 0 <= conf <= 100):
+    if conf is not None and (
+        isinstance(conf, bool) or not isinstance(conf, int) or not 0 <= conf <= 100
+    ):
         problems.append(Problem("confidence", f"{conf!r} is not an integer from 0 to 100"))
     _check_refs(obj, problems)
     _check_extensions(obj, problems)
@@ -135,8 +167,13 @@ def _check_times(obj: dict[str, Any], problems: list[Problem]) -> None:
         if prop in obj and not is_timestamp(obj[prop]):
             problems.append(Problem(prop, f"{obj[prop]!r} is not a UTC timestamp"))
     created, modified = obj.get("created"), obj.get("modified")
-    if is_timestamp(created) and is_timestamp(modified) and \
-            normalise_timestamp(modified) < normalise_timestamp(created):
+    if (
+        isinstance(created, str)
+        and isinstance(modified, str)
+        and is_timestamp(created)
+        and is_timestamp(modified)
+        and normalise_timestamp(modified) < normalise_timestamp(created)
+    ):
         problems.append(Problem("modified", "earlier than created"))
 
 
@@ -147,11 +184,11 @@ def _check_refs(obj: dict[str, Any], problems: list[Problem]) -> None:
         if prop.endswith("_ref"):
             if not (isinstance(value, str) and _ID.match(value)):
                 problems.append(Problem(prop, f"{value!r} is not a STIX identifier"))
-        elif prop.endswith("_refs"):
-            if not isinstance(value, list) or not all(
-                isinstance(v, str) and _ID.match(v) for v in value
-            ):
-                problems.append(Problem(prop, "must be a list of STIX identifiers"))
+        elif prop.endswith("_refs") and (
+            not isinstance(value, list)
+            or not all(isinstance(v, str) and _ID.match(v) for v in value)
+        ):
+            problems.append(Problem(prop, "must be a list of STIX identifiers"))
     for ref in obj.get("object_marking_refs") or ():
         if isinstance(ref, str) and not ref.startswith("marking-definition--"):
             problems.append(Problem("object_marking_refs", f"{ref!r} is not a marking-definition"))
@@ -170,8 +207,12 @@ def _check_extensions(obj: dict[str, Any], problems: list[Problem]) -> None:
         if ext_id == PERSON_PROFILE and (
             obj.get("type") != "identity" or obj.get("identity_class") != "individual"
         ):
-            problems.append(Problem(f"extensions.{ext_id}",
-                                    "the person profile applies to identity_class individual"))
+            problems.append(
+                Problem(
+                    f"extensions.{ext_id}",
+                    "the person profile applies to identity_class individual",
+                )
+            )
         for err in sorted(_schema_validator(ext_id).iter_errors(exts[ext_id]), key=str):
             path = ".".join(str(p) for p in err.absolute_path)
             where = f"extensions.{ext_id}" + (f".{path}" if path else "")

@@ -34,13 +34,37 @@ from backchannel.store.timefmt import stix_time
 
 # STIX properties that are lists (of strings or objects) on the types we rebuild.
 LIST_PROPS = frozenset(
-    "aliases labels goals roles sectors threat_actor_types report_types object_refs "
-    "external_references kill_chain_phases personal_motivations secondary_motivations "
-    "infrastructure_types malware_types tool_types indicator_types".split()
+    [
+        "aliases",
+        "labels",
+        "goals",
+        "roles",
+        "sectors",
+        "threat_actor_types",
+        "report_types",
+        "object_refs",
+        "external_references",
+        "kill_chain_phases",
+        "personal_motivations",
+        "secondary_motivations",
+        "infrastructure_types",
+        "malware_types",
+        "tool_types",
+        "indicator_types",
+    ]
 )
 _STORED_AS = {"alias": "aliases", "object_ref": "object_refs"}
 _PROFILE_PROPS = frozenset(
-    "name alias birth_date birthplace nationality gender subject_category status".split()
+    [
+        "name",
+        "alias",
+        "birth_date",
+        "birthplace",
+        "nationality",
+        "gender",
+        "subject_category",
+        "status",
+    ]
 )
 
 
@@ -53,19 +77,22 @@ class ExportFilter:
     modified_since: str | None = None  # normalised timestamp text
 
 
-def export_archive(conn: Connection, out: IO[bytes], *, filt: ExportFilter,
-                   all_versions: bool = False) -> int:
+def export_archive(
+    conn: Connection, out: IO[bytes], *, filt: ExportFilter, all_versions: bool = False
+) -> int:
     """Received objects exactly as received (JSON values), newest version or every version."""
     env_tlp: dict[tuple[str, str], TLP] = {}
     for sid, ver, tlp in conn.execute(
-        select(delivery.c.stix_id, delivery.c.version, envelope.c.tlp)
-        .join(envelope, delivery.c.envelope_id == envelope.c.id)
+        select(delivery.c.stix_id, delivery.c.version, envelope.c.tlp).join(
+            envelope, delivery.c.envelope_id == envelope.c.id
+        )
     ):
         level = TLP(tlp)
         key = (sid, ver)
         env_tlp[key] = TLP.strictest([level, env_tlp[key]]) if key in env_tlp else level
-    q = select(record.c.stix_id, record.c.version, record.c.type, record.c.body,
-               record.c.tlp).order_by(record.c.stix_id, record.c.version)
+    q = select(
+        record.c.stix_id, record.c.version, record.c.type, record.c.body, record.c.tlp
+    ).order_by(record.c.stix_id, record.c.version)
     if filt.types:
         q = q.where(record.c.type.in_(sorted(filt.types)))
     writer = BundleWriter(out)
@@ -101,10 +128,16 @@ def _provenance(stmts: Sequence[StoredStatement]) -> dict[str, Any]:
     items = []
     for s in stmts:
         item: dict[str, Any] = {
-            "property": s.prop, "value": s.value, "source": s.source,
-            "originator": s.originator, "channel": s.channel,
-            "reliability": s.reliability.value, "credibility": int(s.credibility.value),
-            "tlp": s.tlp.value, "first_seen": s.first_seen, "last_seen": s.last_seen,
+            "property": s.prop,
+            "value": s.value,
+            "source": s.source,
+            "originator": s.originator,
+            "channel": s.channel,
+            "reliability": s.reliability.value,
+            "credibility": int(s.credibility.value),
+            "tlp": s.tlp.value,
+            "first_seen": s.first_seen,
+            "last_seen": s.last_seen,
         }
         if s.qualifiers:
             item["qualifiers"] = dict(sorted(s.qualifiers.items()))
@@ -128,7 +161,9 @@ def _best(stmts: Sequence[StoredStatement]) -> StoredStatement:
 def _common(view: EntityView, stmts: Sequence[StoredStatement], kind: str) -> dict[str, Any]:
     strictest = TLP.strictest([s.tlp for s in stmts])
     return {
-        "type": kind, "spec_version": "2.1", "id": view.id,
+        "type": kind,
+        "spec_version": "2.1",
+        "id": view.id,
         "created": stix_time(min(s.first_seen for s in stmts)),
         "modified": stix_time(max(s.last_seen for s in stmts)),
         "object_marking_refs": [TLP2_IDS[strictest]],
@@ -150,9 +185,14 @@ def _profile(stmts: Sequence[StoredStatement]) -> dict[str, Any]:
     names = _uniq({"value": s.value, **s.qualifiers} for s in by.get("name", ()))
     if names:
         p["names"] = names
-    aliases = _uniq({"value": s.value, "kind": s.qualifiers.get("kind", "alias"),
-                     **({"script": s.qualifiers["script"]} if "script" in s.qualifiers else {})}
-                    for s in by.get("alias", ()))
+    aliases = _uniq(
+        {
+            "value": s.value,
+            "kind": s.qualifiers.get("kind", "alias"),
+            **({"script": s.qualifiers["script"]} if "script" in s.qualifiers else {}),
+        }
+        for s in by.get("alias", ())
+    )
     if aliases:
         p["aliases"] = aliases
     births = []
@@ -216,11 +256,13 @@ def entity_object(view: EntityView, stmts: Sequence[StoredStatement]) -> dict[st
 
 def _label(stmts: Sequence[StoredStatement], fallback: str) -> str:
     from backchannel.store.knowledge import label_of
+
     return label_of(stmts, fallback)
 
 
-def relationship_objects(view: EntityView,
-                         links: Sequence[StoredStatement]) -> list[dict[str, Any]]:
+def relationship_objects(
+    view: EntityView, links: Sequence[StoredStatement]
+) -> list[dict[str, Any]]:
     """One relationship per (type, target, validity), carrying its statements."""
     groups: dict[tuple[str, str, str | None, str | None], list[StoredStatement]] = {}
     for s in links:
@@ -228,12 +270,15 @@ def relationship_objects(view: EntityView,
     out = []
     for (rtype, target, start, stop), group in sorted(groups.items(), key=lambda kv: str(kv[0])):
         key = orjson.dumps([view.id, rtype, target, start, stop])
-        obj = {
-            "type": "relationship", "spec_version": "2.1",
+        obj: dict[str, Any] = {
+            "type": "relationship",
+            "spec_version": "2.1",
             "id": "relationship--" + str(uuid.uuid5(NAMESPACE, key.decode())),
             "created": stix_time(min(s.first_seen for s in group)),
             "modified": stix_time(max(s.last_seen for s in group)),
-            "relationship_type": rtype, "source_ref": view.id, "target_ref": target,
+            "relationship_type": rtype,
+            "source_ref": view.id,
+            "target_ref": target,
             "object_marking_refs": [TLP2_IDS[TLP.strictest([s.tlp for s in group])]],
         }
         if start:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select
 
 from backchannel.model.envelope import Envelope
 from backchannel.model.statement import Statement
@@ -40,6 +40,18 @@ class Counts:
     redelivered: int = 0
     rejected: int = 0
     statements: int = 0
+
+    @property
+    def objects(self) -> int:
+        """Objects read, whatever became of them."""
+        return (
+            self.new
+            + self.new_version
+            + self.older_version
+            + self.unchanged
+            + self.redelivered
+            + self.rejected
+        )
 
     def add(self, other: Counts) -> None:
         for name in self.__slots__:
@@ -70,20 +82,32 @@ def version_of(obj: dict[str, Any]) -> str:
 
 
 def ensure_envelope(conn: Connection, env: Envelope, received_at: datetime) -> None:
-    insert_ignore(conn, envelope, [{
-        "id": env.id, "source": env.source, "originator": env.originator,
-        "channel": env.channel, "tlp": env.tlp.value, "reliability": env.reliability.value,
-        "credibility": env.credibility.value, "first_received_at": to_text(received_at),
-    }])
+    insert_ignore(
+        conn,
+        envelope,
+        [
+            {
+                "id": env.id,
+                "source": env.source,
+                "originator": env.originator,
+                "channel": env.channel,
+                "tlp": env.tlp.value,
+                "reliability": env.reliability.value,
+                "credibility": env.credibility.value,
+                "first_received_at": to_text(received_at),
+            }
+        ],
+    )
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
     for i in range(0, len(items), _CHUNK):
-        yield items[i:i + _CHUNK]
+        yield items[i : i + _CHUNK]
 
 
-def write_batch(conn: Connection, env: Envelope, objects: Sequence[dict[str, Any]],
-                received_at: datetime) -> BatchResult:
+def write_batch(
+    conn: Connection, env: Envelope, objects: Sequence[dict[str, Any]], received_at: datetime
+) -> BatchResult:
     """Archive validated objects delivered in ``env``; returns counts and content conflicts."""
     result = BatchResult()
     counts = result.counts
@@ -92,14 +116,17 @@ def write_batch(conn: Connection, env: Envelope, objects: Sequence[dict[str, Any
     delivered: set[tuple[str, str]] = set()
     for chunk in _chunks(ids):
         for sid, ver, sha in conn.execute(
-            select(record.c.stix_id, record.c.version, record.c.sha256)
-            .where(record.c.stix_id.in_(chunk))
+            select(record.c.stix_id, record.c.version, record.c.sha256).where(
+                record.c.stix_id.in_(chunk)
+            )
         ):
             known.setdefault(sid, {})[ver] = sha
         delivered.update(
-            (sid, ver) for sid, ver in conn.execute(
+            (sid, ver)
+            for sid, ver in conn.execute(
                 select(delivery.c.stix_id, delivery.c.version).where(
-                    delivery.c.envelope_id == env.id, delivery.c.stix_id.in_(chunk))
+                    delivery.c.envelope_id == env.id, delivery.c.stix_id.in_(chunk)
+                )
             )
         )
     now = to_text(received_at)
@@ -115,10 +142,17 @@ def write_batch(conn: Connection, env: Envelope, objects: Sequence[dict[str, Any
         versions = known.setdefault(sid, {})
         if ver in versions:
             if versions[ver] != sha:
-                result.conflicts.append(Conflict(index, Problem(
-                    "modified", f"version {obj.get('modified') or obj.get('created')} is "
-                    "already archived with different content (a changed object needs a new "
-                    "modified)")))
+                result.conflicts.append(
+                    Conflict(
+                        index,
+                        Problem(
+                            "modified",
+                            f"version {obj.get('modified') or obj.get('created')} is "
+                            "already archived with different content (a changed object needs a new "
+                            "modified)",
+                        ),
+                    )
+                )
                 counts.rejected += 1
                 continue
             if (sid, ver) in delivered:
@@ -134,19 +168,33 @@ def write_batch(conn: Connection, env: Envelope, objects: Sequence[dict[str, Any
                 counts.older_version += 1
             versions[ver] = sha
             tlp = tlp_of(obj)
-            records.append({
-                "stix_id": sid, "version": ver, "type": obj["type"], "body": body.decode(),
-                "sha256": sha, "revoked": bool(obj.get("revoked", False)),
-                "tlp": tlp.value if tlp else None, "archived_at": now,
-            })
+            records.append(
+                {
+                    "stix_id": sid,
+                    "version": ver,
+                    "type": obj["type"],
+                    "body": body.decode(),
+                    "sha256": sha,
+                    "revoked": bool(obj.get("revoked", False)),
+                    "tlp": tlp.value if tlp else None,
+                    "archived_at": now,
+                }
+            )
         delivered.add((sid, ver))
-        deliveries.append({"stix_id": sid, "version": ver, "envelope_id": env.id,
-                           "received_at": now})
+        deliveries.append(
+            {"stix_id": sid, "version": ver, "envelope_id": env.id, "received_at": now}
+        )
         got = extract(obj, env, version=ver, seen_at=received_at)
         if got.entity_id is not None and got.kind is not None:
-            entities.setdefault(got.entity_id, {
-                "id": got.entity_id, "kind": got.kind.value, "stix_type": obj["type"],
-                "first_seen": now})
+            entities.setdefault(
+                got.entity_id,
+                {
+                    "id": got.entity_id,
+                    "kind": got.kind.value,
+                    "stix_type": obj["type"],
+                    "first_seen": now,
+                },
+            )
         for st in got.statements:
             _merge_row(statements, statement_row(st))
     if records or deliveries:
@@ -173,12 +221,24 @@ def _merge_row(rows: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
 
 def statement_row(s: Statement) -> dict[str, Any]:
     return {
-        "id": s.id, "entity_id": s.entity_id, "prop": s.prop, "value": s.value,
+        "id": s.id,
+        "entity_id": s.entity_id,
+        "prop": s.prop,
+        "value": s.value,
         "qualifiers": orjson.dumps(s.qualifiers, option=orjson.OPT_SORT_KEYS).decode(),
-        "link": s.link, "record_id": s.record_id, "first_version": s.record_version,
-        "last_version": s.record_version, "envelope_id": s.envelope_id, "source": s.source,
-        "originator": s.originator, "channel": s.channel, "tlp": s.tlp.value,
-        "reliability": s.reliability.value, "credibility": s.credibility.value,
-        "valid_from": s.valid_from, "valid_to": s.valid_to,
-        "first_seen": to_text(s.first_seen), "last_seen": to_text(s.last_seen),
+        "link": s.link,
+        "record_id": s.record_id,
+        "first_version": s.record_version,
+        "last_version": s.record_version,
+        "envelope_id": s.envelope_id,
+        "source": s.source,
+        "originator": s.originator,
+        "channel": s.channel,
+        "tlp": s.tlp.value,
+        "reliability": s.reliability.value,
+        "credibility": s.credibility.value,
+        "valid_from": s.valid_from,
+        "valid_to": s.valid_to,
+        "first_seen": to_text(s.first_seen),
+        "last_seen": to_text(s.last_seen),
     }

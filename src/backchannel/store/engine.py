@@ -54,9 +54,11 @@ class Store:
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction (``BEGIN IMMEDIATE`` on SQLite); commits on success."""
-        with self.engine.connect().execution_options(backchannel_write=True) as conn:
-            with conn.begin():
-                yield conn
+        with (
+            self.engine.connect().execution_options(backchannel_write=True) as conn,
+            conn.begin(),
+        ):
+            yield conn
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
@@ -127,9 +129,8 @@ def schema_revision(engine: Engine) -> tuple[str | None, str]:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision, in one transaction."""
-    with engine.connect().execution_options(backchannel_write=True) as conn:
-        with conn.begin():
-            command.upgrade(_alembic_config(conn), "head")
+    with engine.connect().execution_options(backchannel_write=True) as conn, conn.begin():
+        command.upgrade(_alembic_config(conn), "head")
 
 
 def open_store(url_or_path: str, *, create: bool = False) -> Store:
@@ -146,8 +147,10 @@ def open_store(url_or_path: str, *, create: bool = False) -> Store:
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database or ""
         if not path or path == ":memory:":
-            raise StoreError("an in-memory SQLite database cannot be used",
-                             why="durability settings (WAL) need a file")
+            raise StoreError(
+                "an in-memory SQLite database cannot be used",
+                why="durability settings (WAL) need a file",
+            )
         if not create and not Path(path).exists():
             raise StoreError(f"no database at {path}", why="run `backchannel init` first")
         if create:
@@ -163,8 +166,10 @@ def open_store(url_or_path: str, *, create: bool = False) -> Store:
         current, head = schema_revision(engine)
     except OperationalError as exc:
         engine.dispose()
-        raise StoreError(f"cannot open database {parsed.render_as_string(hide_password=True)}",
-                         why=str(exc.orig).strip().splitlines()[0]) from None
+        raise StoreError(
+            f"cannot open database {parsed.render_as_string(hide_password=True)}",
+            why=str(exc.orig).strip().splitlines()[0],
+        ) from None
     except StoreError:
         engine.dispose()
         raise
@@ -172,6 +177,8 @@ def open_store(url_or_path: str, *, create: bool = False) -> Store:
         engine.dispose()
         if current is None:
             raise StoreError("database is not initialised", why="run `backchannel init` first")
-        raise StoreError(f"database schema is at revision {current}, this version needs {head}",
-                         why="run `backchannel init` to upgrade")
+        raise StoreError(
+            f"database schema is at revision {current}, this version needs {head}",
+            why="run `backchannel init` to upgrade",
+        )
     return Store(engine=engine, url=url)

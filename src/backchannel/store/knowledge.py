@@ -28,8 +28,11 @@ class EntityView:
     mentioned_by: list[StoredStatement]  # links from other entities to this one
 
     def current(self, prop: str | None = None) -> list[StoredStatement]:
-        return [s for s in self.statements
-                if s.state is State.CURRENT and (prop is None or s.prop == prop)]
+        return [
+            s
+            for s in self.statements
+            if s.state is State.CURRENT and (prop is None or s.prop == prop)
+        ]
 
     @property
     def assessment(self) -> Assessment:
@@ -38,19 +41,27 @@ class EntityView:
 
 def _latest() -> Any:
     """Newest version of each record, with its revoked flag."""
-    newest = (select(record.c.stix_id, func.max(record.c.version).label("version"))
-              .group_by(record.c.stix_id).subquery("newest"))
-    return (select(record.c.stix_id, record.c.version, record.c.revoked)
-            .join(newest, and_(record.c.stix_id == newest.c.stix_id,
-                               record.c.version == newest.c.version))
-            .subquery("latest"))
+    newest = (
+        select(record.c.stix_id, func.max(record.c.version).label("version"))
+        .group_by(record.c.stix_id)
+        .subquery("newest")
+    )
+    return (
+        select(record.c.stix_id, record.c.version, record.c.revoked)
+        .join(
+            newest, and_(record.c.stix_id == newest.c.stix_id, record.c.version == newest.c.version)
+        )
+        .subquery("latest")
+    )
 
 
 def _statement_query() -> Any:
     latest = _latest()
-    return select(statement, latest.c.version.label("latest_version"),
-                  latest.c.revoked.label("latest_revoked")).join(
-        latest, statement.c.record_id == latest.c.stix_id)
+    return select(
+        statement,
+        latest.c.version.label("latest_version"),
+        latest.c.revoked.label("latest_revoked"),
+    ).join(latest, statement.c.record_id == latest.c.stix_id)
 
 
 def _to_stored(row: Row[Any]) -> StoredStatement:
@@ -62,13 +73,25 @@ def _to_stored(row: Row[Any]) -> StoredStatement:
     else:
         state = State.CURRENT
     return StoredStatement(
-        id=m["id"], entity_id=m["entity_id"], prop=m["prop"], value=m["value"],
-        qualifiers=orjson.loads(m["qualifiers"]), link=bool(m["link"]),
-        record_id=m["record_id"], first_version=m["first_version"],
-        last_version=m["last_version"], source=m["source"], originator=m["originator"],
-        channel=m["channel"], tlp=TLP(m["tlp"]), reliability=Reliability(m["reliability"]),
-        credibility=Credibility(m["credibility"]), valid_from=m["valid_from"],
-        valid_to=m["valid_to"], first_seen=m["first_seen"], last_seen=m["last_seen"],
+        id=m["id"],
+        entity_id=m["entity_id"],
+        prop=m["prop"],
+        value=m["value"],
+        qualifiers=orjson.loads(m["qualifiers"]),
+        link=bool(m["link"]),
+        record_id=m["record_id"],
+        first_version=m["first_version"],
+        last_version=m["last_version"],
+        source=m["source"],
+        originator=m["originator"],
+        channel=m["channel"],
+        tlp=TLP(m["tlp"]),
+        reliability=Reliability(m["reliability"]),
+        credibility=Credibility(m["credibility"]),
+        valid_from=m["valid_from"],
+        valid_to=m["valid_to"],
+        first_seen=m["first_seen"],
+        last_seen=m["last_seen"],
         state=state,
     )
 
@@ -92,7 +115,7 @@ def label_of(statements: Sequence[StoredStatement], fallback: str) -> str:
 def statements_for(conn: Connection, entity_ids: Sequence[str]) -> dict[str, list[StoredStatement]]:
     out: dict[str, list[StoredStatement]] = {eid: [] for eid in entity_ids}
     for i in range(0, len(entity_ids), 500):
-        chunk = entity_ids[i:i + 500]
+        chunk = entity_ids[i : i + 500]
         for row in conn.execute(_statement_query().where(statement.c.entity_id.in_(chunk))):
             out[row.entity_id].append(_to_stored(row))
     return {k: _order(v) for k, v in out.items()}
@@ -105,23 +128,24 @@ def get_entity(conn: Connection, entity_id: str) -> EntityView:
         raise NotFound(f"no entity {entity_id}")
     stmts = statements_for(conn, [entity_id])[entity_id]
     mentioned = _order(
-        _to_stored(r) for r in conn.execute(
-            _statement_query().where(statement.c.value == entity_id)
-        )
+        _to_stored(r)
+        for r in conn.execute(_statement_query().where(statement.c.value == entity_id))
     )
-    return EntityView(entity_id, EntityKind(row.kind), row.stix_type,
-                      label_of(stmts, entity_id), stmts, mentioned)
+    return EntityView(
+        entity_id, EntityKind(row.kind), row.stix_type, label_of(stmts, entity_id), stmts, mentioned
+    )
 
 
-def iter_entities(conn: Connection, *, kinds: Sequence[EntityKind] | None = None,
-                  chunk: int = 500) -> Iterator[EntityView]:
+def iter_entities(
+    conn: Connection, *, kinds: Sequence[EntityKind] | None = None, chunk: int = 500
+) -> Iterator[EntityView]:
     """All entities (optionally of some kinds), in id order, with their statements."""
     q = select(entity.c.id, entity.c.kind, entity.c.stix_type).order_by(entity.c.id)
     if kinds:
         q = q.where(entity.c.kind.in_([k.value for k in kinds]))
     rows = list(conn.execute(q))
     for i in range(0, len(rows), chunk):
-        part = rows[i:i + chunk]
+        part = rows[i : i + chunk]
         stmts = statements_for(conn, [r.id for r in part])
         for r in part:
             s = stmts[r.id]
@@ -147,17 +171,23 @@ def search(conn: Connection, query: str, *, limit: int = 20) -> list[SearchHit]:
     if conn.dialect.name == "sqlite":
         fts = " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens)
         rows = conn.execute(
-            text("SELECT entity_id, prop, value FROM statement_fts WHERE statement_fts MATCH :q "
-                 "ORDER BY rank LIMIT :n"), {"q": fts, "n": limit * 50}).all()
+            text(
+                "SELECT entity_id, prop, value FROM statement_fts WHERE statement_fts MATCH :q "
+                "ORDER BY rank LIMIT :n"
+            ),
+            {"q": fts, "n": limit * 50},
+        ).all()
     else:
         tsv = func.to_tsvector(text("'simple'"), statement.c.value)
         tsq = func.plainto_tsquery(text("'simple'"), " ".join(tokens))
         rows = conn.execute(
             select(statement.c.entity_id, statement.c.prop, statement.c.value)
             .where(statement.c.prop.in_(SEARCHABLE_PROPS), tsv.bool_op("@@")(tsq))
-            .order_by(statement.c.entity_id).limit(limit * 50)).all()
+            .order_by(statement.c.entity_id)
+            .limit(limit * 50)
+        ).all()
     # Name and alias hits rank before hits in descriptions.
-    rows.sort(key=lambda r: r[1] not in ("name", "alias"))
+    rows = sorted(rows, key=lambda r: r[1] not in ("name", "alias"))
     matches: dict[str, list[str]] = {}
     for eid, _prop, value in rows:
         if eid not in matches and len(matches) >= limit:
@@ -170,9 +200,16 @@ def search(conn: Connection, query: str, *, limit: int = 20) -> list[SearchHit]:
     ids = list(matches)
     stmts = statements_for(conn, ids)
     kinds = dict(conn.execute(select(entity.c.id, entity.c.kind).where(entity.c.id.in_(ids))).all())
-    return [SearchHit(eid, EntityKind(kinds[eid]) if eid in kinds else EntityKind.REPORT,
-                      label_of(stmts[eid], eid), matches[eid])
-            for eid in ids if eid in kinds]
+    return [
+        SearchHit(
+            eid,
+            EntityKind(kinds[eid]) if eid in kinds else EntityKind.REPORT,
+            label_of(stmts[eid], eid),
+            matches[eid],
+        )
+        for eid in ids
+        if eid in kinds
+    ]
 
 
 MEMBERSHIP = ("member-of", "leader-of")
@@ -185,12 +222,17 @@ def person_stats(conn: Connection) -> Counter[tuple[str, str, str]]:
     ``(none)`` and ``(unknown)`` stand for a missing group or nationality.
     """
     group_names: dict[str, str] = {}
-    for g in iter_entities(conn, kinds=[EntityKind.GROUP]):
-        group_names[g.id] = g.label
+    for view in iter_entities(conn, kinds=[EntityKind.GROUP]):
+        group_names[view.id] = view.label
     counts: Counter[tuple[str, str, str]] = Counter()
     for p in iter_entities(conn, kinds=[EntityKind.PERSON]):
-        groups = sorted({group_names.get(s.value, s.value)
-                         for s in p.current() if s.link and s.prop in MEMBERSHIP}) or ["(none)"]
+        groups = sorted(
+            {
+                group_names.get(s.value, s.value)
+                for s in p.current()
+                if s.link and s.prop in MEMBERSHIP
+            }
+        ) or ["(none)"]
         nats = sorted({s.value for s in p.current("nationality")}) or ["(unknown)"]
         status = p.assessment.status.value
         for g in groups:

@@ -27,8 +27,9 @@ def upsert_statements(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     ins = _insert(conn, statement)
-    lo, hi = (func.least, func.greatest) if conn.dialect.name == "postgresql" else (
-        func.min, func.max)
+    lo, hi = (
+        (func.least, func.greatest) if conn.dialect.name == "postgresql" else (func.min, func.max)
+    )
     ex = ins.excluded
     stmt = ins.on_conflict_do_update(
         index_elements=[statement.c.id],

@@ -1,4 +1,4 @@
-"""Alembic environment: always run with a connection handed in by :func:`backchannel.store.migrate`."""
+"""Alembic environment: always run with a connection handed in by ``store.engine.migrate``."""
 
 from __future__ import annotations
 
