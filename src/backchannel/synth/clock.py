@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from random import Random
 
 
+@cache
 def day(year: int, month: int = 1, dom: int = 1) -> int:
     """The ordinal of a calendar day."""
     return date(year, month, dom).toordinal()
@@ -35,11 +37,16 @@ def peaked(rng: Random, first: int, last: int, mode: int) -> int:
 
 def timestamp(ordinal: int, rng: Random) -> str:
     """A STIX 2.1 timestamp (millisecond precision, UTC) on that day at a drawn office hour."""
-    d = date.fromordinal(ordinal)
     seconds = 7 * 3600 + int(rng.random() * 11 * 3600)
     hh, rest = divmod(seconds, 3600)
     mm, ss = divmod(rest, 60)
-    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{hh:02d}:{mm:02d}:{ss:02d}.000Z"
+    return f"{_iso_day(ordinal)}T{hh:02d}:{mm:02d}:{ss:02d}.000Z"
+
+
+@cache
+def _iso_day(ordinal: int) -> str:
+    # A corpus spans a few thousand distinct days, each formatted many times.
+    return date.fromordinal(ordinal).isoformat()
 
 
 class Precision(StrEnum):
@@ -60,6 +67,7 @@ def partial(ordinal: int, precision: Precision) -> str:
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
 
 
+@cache
 def year_of(ordinal: int) -> int:
     """The calendar year of a day."""
     return date.fromordinal(ordinal).year

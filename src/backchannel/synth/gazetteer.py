@@ -1,4 +1,4 @@
-"""Real places (towns, not people) with the spellings sources use for them, and their coordinates."""
+"""Real towns with the spellings sources use for them, and their coordinates."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ REGIONS: dict[str, str] = {
     "SE": "northern-europe",
     "DK": "northern-europe",
     "RU": "eastern-europe",
-    "AU": "australia-and-new-zealand",
+    "AU": "australia-new-zealand",
 }
 
 _RAW: tuple[tuple[str, float, float, tuple[str, ...]], ...] = (
