@@ -195,7 +195,9 @@ def test_relationships_are_statements_with_sources(store: Store, clock: Clock) -
     assert [(s.value, s.link, s.valid_from, s.source) for s in member] == [
         (GROUP, True, "2014-01-01T00:00:00Z", "Service A")
     ]
-    assert {s.entity_id for s in group.mentioned_by if s.link} == {P1, P2}
+    links = {(s.entity_id, s.prop) for s in group.mentioned_by}
+    report = "report--00000000-0000-4000-8000-000000000009"
+    assert links == {(P1, "member-of"), (P2, "leader-of"), (report, "object_ref")}
 
 
 def test_search_names_in_both_scripts(store: Store, clock: Clock) -> None:

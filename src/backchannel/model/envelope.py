@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from backchannel.model.vocab import TLP, Credibility, Reliability
 
@@ -29,9 +29,9 @@ class Envelope:
     reliability: Reliability
     credibility: Credibility
 
-    @property
-    def id(self) -> str:
-        """Deterministic: the same provenance always yields the same envelope id."""
+    _id: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
         key = "\x1f".join(
             [
                 self.source,
@@ -42,7 +42,12 @@ class Envelope:
                 self.credibility.value,
             ]
         )
-        return "envelope--" + str(uuid.uuid5(NAMESPACE, key))
+        object.__setattr__(self, "_id", "envelope--" + str(uuid.uuid5(NAMESPACE, key)))
+
+    @property
+    def id(self) -> str:
+        """Deterministic: the same provenance always yields the same envelope id."""
+        return self._id
 
 
 def content_hash(data: bytes) -> str:

@@ -3,6 +3,7 @@
 * Entity-kind objects (identity, threat-actor, intrusion-set, campaign, incident, location,
   report) become entities; their properties become statements, one per value.
 * Relationships become ``link`` statements on their source entity (``member-of`` → group id),
+  and so do reference properties (a report's ``object_refs`` → ``object_ref`` links),
   with ``start_time``/``stop_time`` as validity.
 * The person-profile extension becomes typed statements (name, alias, birth_date, status, …);
   a status assertion with its own source or grade keeps it.
@@ -58,6 +59,11 @@ _SKIP = frozenset(
 _PROP_NAMES = {"object_refs": "object_ref", "aliases": "alias"}
 
 
+def is_reference(prop: str) -> bool:
+    """A property whose values are ids of other objects (stored as link statements)."""
+    return prop.endswith(("_ref", "_refs"))
+
+
 def entity_kind(obj: dict[str, Any]) -> EntityKind | None:
     kind = obj["type"]
     if kind == "identity":
@@ -84,7 +90,19 @@ class Extracted:
 class _Maker:
     """Builds statements that share one object's provenance."""
 
-    __slots__ = ("base", "credibility", "envelope", "record_id", "seen_at", "tlp", "version")
+    __slots__ = (
+        "channel",
+        "credibility",
+        "envelope",
+        "envelope_id",
+        "originator",
+        "record_id",
+        "reliability",
+        "seen_at",
+        "source",
+        "tlp",
+        "version",
+    )
 
     def __init__(
         self, obj: dict[str, Any], envelope: Envelope, version: str, seen_at: datetime
@@ -93,6 +111,11 @@ class _Maker:
         self.record_id: str = obj["id"]
         self.version = version
         self.seen_at = seen_at
+        self.envelope_id = envelope.id
+        self.source = envelope.source
+        self.originator = envelope.originator
+        self.channel = envelope.channel
+        self.reliability = envelope.reliability
         self.tlp = tlp_of(obj) or envelope.tlp
         conf = obj.get("confidence")
         self.credibility = (
@@ -112,26 +135,25 @@ class _Maker:
         reliability: Reliability | None = None,
         credibility: Credibility | None = None,
     ) -> Statement:
-        env = self.envelope
         return Statement(
-            entity_id=entity_id,
-            prop=prop,
-            value=value,
-            record_id=self.record_id,
-            record_version=self.version,
-            envelope_id=env.id,
-            source=env.source,
-            originator=env.originator,
-            channel=env.channel,
-            tlp=self.tlp,
-            reliability=reliability or env.reliability,
-            credibility=credibility or self.credibility,
-            first_seen=self.seen_at,
-            last_seen=self.seen_at,
-            qualifiers=qualifiers or {},
-            link=link,
-            valid_from=valid_from,
-            valid_to=valid_to,
+            entity_id,
+            prop,
+            value,
+            qualifiers or {},
+            self.record_id,
+            self.version,
+            self.envelope_id,
+            self.source,
+            self.originator,
+            self.channel,
+            self.tlp,
+            reliability or self.reliability,
+            credibility or self.credibility,
+            self.seen_at,
+            self.seen_at,
+            link,
+            valid_from,
+            valid_to,
         )
 
 
@@ -166,9 +188,10 @@ def extract(
             continue  # the profile states this name with its script
         values = raw if isinstance(raw, list) else [raw]
         name = _PROP_NAMES.get(prop, prop)
+        link = is_reference(prop)
         for v in values:
             text, quals = _text(v)
-            out.append(maker.make(eid, name, text, qualifiers=quals))
+            out.append(maker.make(eid, name, text, qualifiers=quals, link=link))
     if profile:
         out.extend(_profile(eid, profile, maker))
     return Extracted(eid, kind, out)
@@ -220,7 +243,7 @@ def _profile(eid: str, p: dict[str, Any], maker: _Maker) -> list[Statement]:
                 qualifiers=quals,
                 valid_from=s.get("date"),
                 reliability=Reliability(s["reliability"]) if "reliability" in s else None,
-                credibility=Credibility(str(s["credibility"])) if "credibility" in s else None,
+                credibility=Credibility(str(int(s["credibility"]))) if "credibility" in s else None,
             )
         )
     return out
@@ -247,11 +270,11 @@ def _carried(obj: dict[str, Any], ext: dict[str, Any], maker: _Maker) -> Extract
                 channel=s["channel"],
                 tlp=TLP(s["tlp"]),
                 reliability=Reliability(s["reliability"]),
-                credibility=Credibility(str(s["credibility"])),
+                credibility=Credibility(str(int(s["credibility"]))),
                 first_seen=_parse_time(s["first_seen"]),
                 last_seen=_parse_time(s["last_seen"]),
                 qualifiers=dict(s.get("qualifiers", {})),
-                link=obj["type"] == "relationship",
+                link=obj["type"] == "relationship" or is_reference(s["property"]),
                 valid_from=s.get("valid_from"),
                 valid_to=s.get("valid_to"),
             )

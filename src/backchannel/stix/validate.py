@@ -10,18 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from backchannel.stix.extension import (
-    PERSON_PROFILE,
-    PROVENANCE,
-    person_profile_schema,
-    provenance_schema,
-)
-
-if TYPE_CHECKING:
-    from jsonschema import Draft202012Validator
+from backchannel.stix.extension import PERSON_PROFILE, PROVENANCE
+from backchannel.stix.extension_check import check_person_profile, check_provenance
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,16 +92,6 @@ _TIMESTAMP_PROPS = (
     "first_observed",
     "last_observed",
 )
-
-
-@cache
-def _schema_validator(ext_id: str) -> Draft202012Validator:
-    # Imported on first use: jsonschema takes over a second to import, and most commands
-    # never validate an extension.
-    from jsonschema import Draft202012Validator
-
-    schema = person_profile_schema() if ext_id == PERSON_PROFILE else provenance_schema()
-    return Draft202012Validator(schema)
 
 
 def is_timestamp(value: Any) -> bool:
@@ -201,7 +183,8 @@ def _check_extensions(obj: dict[str, Any], problems: list[Problem]) -> None:
     if not isinstance(exts, dict):
         problems.append(Problem("extensions", "must be an object"))
         return
-    for ext_id in (PERSON_PROFILE, PROVENANCE):
+    checks = ((PERSON_PROFILE, check_person_profile), (PROVENANCE, check_provenance))
+    for ext_id, check in checks:
         if ext_id not in exts:
             continue
         if ext_id == PERSON_PROFILE and (
@@ -213,10 +196,9 @@ def _check_extensions(obj: dict[str, Any], problems: list[Problem]) -> None:
                     "the person profile applies to identity_class individual",
                 )
             )
-        for err in sorted(_schema_validator(ext_id).iter_errors(exts[ext_id]), key=str):
-            path = ".".join(str(p) for p in err.absolute_path)
+        for path, reason in check(exts[ext_id]):
             where = f"extensions.{ext_id}" + (f".{path}" if path else "")
-            problems.append(Problem(where, err.message))
+            problems.append(Problem(where, reason))
 
 
 def normalise_timestamp(ts: str) -> str:

@@ -27,6 +27,7 @@ from backchannel.stix.extension import (
     extension_definitions,
     project_identity,
 )
+from backchannel.stix.extract import is_reference
 from backchannel.stix.markings import TLP2_IDS, tlp2_marking_definition
 from backchannel.store.knowledge import EntityView, iter_entities
 from backchannel.store.schema import delivery, envelope, record
@@ -301,8 +302,10 @@ def export_knowledge(conn: Connection, out: IO[bytes], *, filt: ExportFilter) ->
         writer.write(tlp2_marking_definition(level))
     for view in iter_entities(conn, kinds=kinds):
         stmts = [s for s in view.statements if _included(s, filt)]
-        facts = [s for s in stmts if not s.link]
-        links = [s for s in stmts if s.link]
+        # Relationship-derived links become relationship objects; reference properties
+        # (a report's object_refs) stay properties of the object.
+        facts = [s for s in stmts if not s.link or is_reference(s.prop)]
+        links = [s for s in stmts if s.link and not is_reference(s.prop)]
         if not facts:
             continue
         obj = entity_object(view, facts)

@@ -22,9 +22,16 @@ from backchannel.model.statement import Statement
 from backchannel.stix.extract import extract
 from backchannel.stix.markings import tlp_of
 from backchannel.stix.validate import Problem, normalise_timestamp
-from backchannel.store.schema import delivery, entity, envelope, record
+from backchannel.store.schema import (
+    SEARCHABLE_PROPS,
+    delivery,
+    entity,
+    envelope,
+    record,
+    statement,
+)
 from backchannel.store.timefmt import to_text
-from backchannel.store.upsert import insert_ignore, upsert_statements
+from backchannel.store.upsert import columns, insert_ignore, upsert_statements
 
 _CHUNK = 500  # ids per IN (...) query: well under every backend's parameter limit
 
@@ -82,22 +89,17 @@ def version_of(obj: dict[str, Any]) -> str:
 
 
 def ensure_envelope(conn: Connection, env: Envelope, received_at: datetime) -> None:
-    insert_ignore(
-        conn,
-        envelope,
-        [
-            {
-                "id": env.id,
-                "source": env.source,
-                "originator": env.originator,
-                "channel": env.channel,
-                "tlp": env.tlp.value,
-                "reliability": env.reliability.value,
-                "credibility": env.credibility.value,
-                "first_received_at": to_text(received_at),
-            }
-        ],
+    row = (
+        env.id,
+        env.source,
+        env.originator,
+        env.channel,
+        env.tlp.value,
+        env.reliability.value,
+        env.credibility.value,
+        to_text(received_at),
     )
+    insert_ignore(conn, envelope, [row])
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -129,11 +131,13 @@ def write_batch(
                 )
             )
         )
+    # Records this envelope delivered before (any version): only their statements can exist.
+    delivered_before = {sid for sid, _ver in delivered}
     now = to_text(received_at)
-    records: list[dict[str, Any]] = []
-    deliveries: list[dict[str, Any]] = []
-    entities: dict[str, dict[str, Any]] = {}
-    statements: dict[str, dict[str, Any]] = {}
+    records: list[tuple[Any, ...]] = []
+    deliveries: list[tuple[Any, ...]] = []
+    entities: dict[str, tuple[Any, ...]] = {}
+    statements: dict[str, list[Any]] = {}
     for index, obj in enumerate(objects):
         sid = obj["id"]
         ver = version_of(obj)
@@ -142,17 +146,12 @@ def write_batch(
         versions = known.setdefault(sid, {})
         if ver in versions:
             if versions[ver] != sha:
-                result.conflicts.append(
-                    Conflict(
-                        index,
-                        Problem(
-                            "modified",
-                            f"version {obj.get('modified') or obj.get('created')} is "
-                            "already archived with different content (a changed object needs a new "
-                            "modified)",
-                        ),
-                    )
+                stamp = obj.get("modified") or obj.get("created")
+                reason = (
+                    f"version {stamp} is already archived with different content "
+                    "(a changed object needs a new modified)"
                 )
+                result.conflicts.append(Conflict(index, Problem("modified", reason)))
                 counts.rejected += 1
                 continue
             if (sid, ver) in delivered:
@@ -169,32 +168,22 @@ def write_batch(
             versions[ver] = sha
             tlp = tlp_of(obj)
             records.append(
-                {
-                    "stix_id": sid,
-                    "version": ver,
-                    "type": obj["type"],
-                    "body": body.decode(),
-                    "sha256": sha,
-                    "revoked": bool(obj.get("revoked", False)),
-                    "tlp": tlp.value if tlp else None,
-                    "archived_at": now,
-                }
+                (
+                    sid,
+                    ver,
+                    obj["type"],
+                    body.decode(),
+                    sha,
+                    bool(obj.get("revoked", False)),
+                    tlp.value if tlp else None,
+                    now,
+                )
             )
         delivered.add((sid, ver))
-        deliveries.append(
-            {"stix_id": sid, "version": ver, "envelope_id": env.id, "received_at": now}
-        )
+        deliveries.append((sid, ver, env.id, now))
         got = extract(obj, env, version=ver, seen_at=received_at)
         if got.entity_id is not None and got.kind is not None:
-            entities.setdefault(
-                got.entity_id,
-                {
-                    "id": got.entity_id,
-                    "kind": got.kind.value,
-                    "stix_type": obj["type"],
-                    "first_seen": now,
-                },
-            )
+            entities.setdefault(got.entity_id, (got.entity_id, got.kind.value, obj["type"], now))
         for st in got.statements:
             _merge_row(statements, statement_row(st))
     if records or deliveries:
@@ -202,43 +191,78 @@ def write_batch(
     insert_ignore(conn, record, records)
     insert_ignore(conn, delivery, deliveries)
     insert_ignore(conn, entity, list(entities.values()))
-    upsert_statements(conn, list(statements.values()))
+    if conn.dialect.name == "sqlite":
+        _index_for_search(conn, statements, delivered_before)
+    upsert_statements(conn, [tuple(r) for r in statements.values()])
     counts.statements += len(statements)
     return result
 
 
-def _merge_row(rows: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
+def _index_for_search(
+    conn: Connection, statements: dict[str, list[Any]], delivered_before: set[str]
+) -> None:
+    """Add new searchable statements to the SQLite FTS5 table (before they are inserted).
+
+    Done here rather than by a trigger: a per-row trigger over every statement costs more than
+    the whole FTS update. A statement can already exist only if its record came through the
+    same envelope before, so only those few ids are looked up.
+    """
+    searchable = [r for r in statements.values() if r[_PROP] in SEARCHABLE_PROPS]
+    maybe_known = [r[0] for r in searchable if r[_RECORD] in delivered_before]
+    known: set[str] = set()
+    for chunk in _chunks(maybe_known):
+        known.update(
+            conn.execute(select(statement.c.id).where(statement.c.id.in_(chunk))).scalars()
+        )
+    rows = [(r[_VALUE], r[_PROP], r[0], r[_ENTITY]) for r in searchable if r[0] not in known]
+    if rows:
+        conn.exec_driver_sql(
+            "INSERT INTO statement_fts (value, prop, statement_id, entity_id) VALUES (?, ?, ?, ?)",
+            rows,
+        )
+
+
+# Positions in a statement row (the statement table's column order).
+_COLS = columns(statement)
+_FIRST_VERSION, _LAST_VERSION = _COLS.index("first_version"), _COLS.index("last_version")
+_FIRST_SEEN, _LAST_SEEN = _COLS.index("first_seen"), _COLS.index("last_seen")
+_ENTITY, _PROP, _VALUE = _COLS.index("entity_id"), _COLS.index("prop"), _COLS.index("value")
+_RECORD = _COLS.index("record_id")
+
+
+def _merge_row(rows: dict[str, list[Any]], row: list[Any]) -> None:
     """Two versions in one batch stating the same fact: one statement, widest ranges."""
-    old = rows.get(row["id"])
+    old = rows.get(row[0])
     if old is None:
-        rows[row["id"]] = row
+        rows[row[0]] = row
         return
-    for key in ("first_version", "first_seen"):
-        old[key] = min(old[key], row[key])
-    for key in ("last_version", "last_seen"):
-        old[key] = max(old[key], row[key])
+    for i in (_FIRST_VERSION, _FIRST_SEEN):
+        old[i] = min(old[i], row[i])
+    for i in (_LAST_VERSION, _LAST_SEEN):
+        old[i] = max(old[i], row[i])
 
 
-def statement_row(s: Statement) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "entity_id": s.entity_id,
-        "prop": s.prop,
-        "value": s.value,
-        "qualifiers": orjson.dumps(s.qualifiers, option=orjson.OPT_SORT_KEYS).decode(),
-        "link": s.link,
-        "record_id": s.record_id,
-        "first_version": s.record_version,
-        "last_version": s.record_version,
-        "envelope_id": s.envelope_id,
-        "source": s.source,
-        "originator": s.originator,
-        "channel": s.channel,
-        "tlp": s.tlp.value,
-        "reliability": s.reliability.value,
-        "credibility": s.credibility.value,
-        "valid_from": s.valid_from,
-        "valid_to": s.valid_to,
-        "first_seen": to_text(s.first_seen),
-        "last_seen": to_text(s.last_seen),
-    }
+def statement_row(s: Statement) -> list[Any]:
+    """A statement as a row in the statement table's column order."""
+    return [
+        s.id,
+        s.entity_id,
+        s.prop,
+        s.value,
+        orjson.dumps(s.qualifiers, option=orjson.OPT_SORT_KEYS).decode(),
+        s.link,
+        s.record_id,
+        s.record_version,
+        s.record_version,
+        s.envelope_id,
+        s.source,
+        s.originator,
+        s.channel,
+        s.tlp.value,
+        s.reliability.value,
+        s.credibility.value,
+        s.valid_from,
+        s.valid_to,
+        to_text(s.first_seen),
+        to_text(s.last_seen),
+    ]

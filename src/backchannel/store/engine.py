@@ -22,11 +22,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.pool import NullPool
 
 from backchannel.errors import StoreError
 
 BUSY_TIMEOUT_MS = 30_000
+CACHE_KIB = 65_536  # page cache per connection: bulk imports touch large indexes
 DEFAULT_DB_FILE = "backchannel.db"
 
 
@@ -71,7 +71,8 @@ class Store:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, poolclass=NullPool)
+    # One pooled connection per thread keeps its page cache warm between transactions.
+    engine = create_engine(url, pool_size=2, max_overflow=8)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -82,6 +83,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -129,7 +129,9 @@ def get_entity(conn: Connection, entity_id: str) -> EntityView:
     stmts = statements_for(conn, [entity_id])[entity_id]
     mentioned = _order(
         _to_stored(r)
-        for r in conn.execute(_statement_query().where(statement.c.value == entity_id))
+        for r in conn.execute(
+            _statement_query().where(statement.c.value == entity_id, statement.c.link)
+        )
     )
     return EntityView(
         entity_id, EntityKind(row.kind), row.stix_type, label_of(stmts, entity_id), stmts, mentioned

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
@@ -45,7 +46,6 @@ record = Table(
     Column("tlp", String(16), nullable=True),  # the object's own TLP marking, if any
     Column("archived_at", String(32), nullable=False),
     Index("ix_record_type", "type"),
-    Index("ix_record_version", "version"),
 )
 
 # Who delivered which version: the same object from two sources is two deliveries.
@@ -92,8 +92,13 @@ statement = Table(
     Column("first_seen", String(32), nullable=False),
     Column("last_seen", String(32), nullable=False),
     Index("ix_statement_entity", "entity_id"),
-    Index("ix_statement_prop_value", "prop", "value"),
-    Index("ix_statement_record", "record_id"),
+    # Reverse look-ups ("who links to this entity?") only ever ask about link statements.
+    Index(
+        "ix_statement_link_target",
+        "value",
+        sqlite_where=text("link"),
+        postgresql_where=text("link"),
+    ),
 )
 
 # Names searched by full-text search (SQLite FTS5 mirrors these via triggers; PostgreSQL

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
+@lru_cache(maxsize=1024)  # a batch shares one reception time: format it once
 def to_text(moment: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SS.ffffffZ``; refuses naive datetimes."""
     if moment.tzinfo is None:

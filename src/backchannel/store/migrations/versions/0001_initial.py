@@ -28,12 +28,6 @@ def upgrade() -> None:
             "tokenize = 'unicode61 remove_diacritics 2')"
         )
         op.execute(
-            f"CREATE TRIGGER statement_fts_insert AFTER INSERT ON statement "
-            f"WHEN new.prop IN ({_PROPS}) BEGIN "
-            f"INSERT INTO statement_fts (value, prop, statement_id, entity_id) "
-            f"VALUES (new.value, new.prop, new.id, new.entity_id); END"
-        )
-        op.execute(
             "CREATE TRIGGER statement_fts_delete AFTER DELETE ON statement BEGIN "
             "DELETE FROM statement_fts WHERE statement_id = old.id; END"
         )
