@@ -15,20 +15,87 @@ PROFILE = Draft202012Validator(person_profile_schema())
 PROVENANCE = Draft202012Validator(provenance_schema())
 
 # Values near the boundaries of each rule, valid and invalid alike.
-strings = st.sampled_from(["", "x", "Abu Khalil", "يوسف", "Arab", "Latn", "arab", "SY", "sy",
-                           "SYR", "1977", "1977-03", "1977-03-14", "77", "1977-3", "ar", "ar-SY",
-                           "A", "G", "amber", "red", "kunya", "alias", "killed", "at-large",
-                           "male", "suspect", "property-extension", "report--" + "0" * 8 +
-                           "-0000-4000-8000-" + "0" * 12, "name", "Name",
-                           "2024-01-01T00:00:00Z", "2024-01-01T00:00:00.123Z"])
-scalars = st.one_of(strings, st.integers(-1, 8), st.booleans(), st.none(),
-                    st.sampled_from([2.0, 2.5]))
-KEYS = ["extension_type", "subject_category", "names", "aliases", "birth_dates", "birthplaces",
-        "nationalities", "gender", "status_assertions", "value", "script", "lang",
-        "transliteration_of", "system", "kind", "date", "earliest", "latest", "approximate",
-        "name", "country", "status", "place", "source", "source_ref", "reliability",
-        "credibility", "statements", "property", "qualifiers", "originator", "channel", "tlp",
-        "valid_from", "valid_to", "first_seen", "last_seen", "record", "bogus"]
+strings = st.sampled_from(
+    [
+        "",
+        "x",
+        "Abu Khalil",
+        "يوسف",
+        "Arab",
+        "Latn",
+        "arab",
+        "SY",
+        "sy",
+        "SYR",
+        "1977",
+        "1977-03",
+        "1977-03-14",
+        "77",
+        "1977-3",
+        "ar",
+        "ar-SY",
+        "A",
+        "G",
+        "amber",
+        "red",
+        "kunya",
+        "alias",
+        "killed",
+        "at-large",
+        "male",
+        "suspect",
+        "property-extension",
+        "report--" + "0" * 8 + "-0000-4000-8000-" + "0" * 12,
+        "name",
+        "Name",
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T00:00:00.123Z",
+    ]
+)
+scalars = st.one_of(
+    strings, st.integers(-1, 8), st.booleans(), st.none(), st.sampled_from([2.0, 2.5])
+)
+KEYS = [
+    "extension_type",
+    "subject_category",
+    "names",
+    "aliases",
+    "birth_dates",
+    "birthplaces",
+    "nationalities",
+    "gender",
+    "status_assertions",
+    "value",
+    "script",
+    "lang",
+    "transliteration_of",
+    "system",
+    "kind",
+    "date",
+    "earliest",
+    "latest",
+    "approximate",
+    "name",
+    "country",
+    "status",
+    "place",
+    "source",
+    "source_ref",
+    "reliability",
+    "credibility",
+    "statements",
+    "property",
+    "qualifiers",
+    "originator",
+    "channel",
+    "tlp",
+    "valid_from",
+    "valid_to",
+    "first_seen",
+    "last_seen",
+    "record",
+    "bogus",
+]
 
 
 def documents() -> st.SearchStrategy[Any]:
@@ -46,23 +113,45 @@ def near_profile() -> st.SearchStrategy[Any]:
     item = st.dictionaries(st.sampled_from(KEYS), scalars, max_size=5)
     return st.fixed_dictionaries(
         {"extension_type": st.sampled_from(["property-extension", "x"])},
-        optional={k: st.one_of(st.lists(item | strings, max_size=3), strings)
-                  for k in ["names", "aliases", "birth_dates", "birthplaces", "nationalities",
-                            "status_assertions"]}
+        optional={
+            k: st.one_of(st.lists(item | strings, max_size=3), strings)
+            for k in [
+                "names",
+                "aliases",
+                "birth_dates",
+                "birthplaces",
+                "nationalities",
+                "status_assertions",
+            ]
+        }
         | {"gender": strings, "subject_category": strings, "bogus": strings},
     )
 
 
 def near_provenance() -> st.SearchStrategy[Any]:
-    good = {"property": "name", "value": "x", "source": "S", "originator": "S", "channel": "c",
-            "reliability": "B", "credibility": 2, "tlp": "amber",
-            "first_seen": "2024-01-01T00:00:00Z", "last_seen": "2024-01-01T00:00:00Z"}
-    statement = st.builds(lambda drop, extra: {**{k: v for k, v in good.items() if k not in drop},
-                                               **extra},
-                          st.sets(st.sampled_from(sorted(good)), max_size=2),
-                          st.dictionaries(st.sampled_from(KEYS), scalars, max_size=2))
-    return st.fixed_dictionaries({"extension_type": st.just("property-extension"),
-                                  "statements": st.lists(statement, max_size=3)})
+    good = {
+        "property": "name",
+        "value": "x",
+        "source": "S",
+        "originator": "S",
+        "channel": "c",
+        "reliability": "B",
+        "credibility": 2,
+        "tlp": "amber",
+        "first_seen": "2024-01-01T00:00:00Z",
+        "last_seen": "2024-01-01T00:00:00Z",
+    }
+    statement = st.builds(
+        lambda drop, extra: {**{k: v for k, v in good.items() if k not in drop}, **extra},
+        st.sets(st.sampled_from(sorted(good)), max_size=2),
+        st.dictionaries(st.sampled_from(KEYS), scalars, max_size=2),
+    )
+    return st.fixed_dictionaries(
+        {
+            "extension_type": st.just("property-extension"),
+            "statements": st.lists(statement, max_size=3),
+        }
+    )
 
 
 def _no_bad_timestamps(doc: Any) -> bool:
@@ -92,13 +181,29 @@ def test_provenance_check_agrees_with_schema(doc: Any) -> None:
 
 
 def test_provenance_timestamps_are_checked_strictly() -> None:
-    doc = {"extension_type": "property-extension", "statements": [{
-        "property": "name", "value": "x", "source": "S", "originator": "S", "channel": "c",
-        "reliability": "B", "credibility": 2, "tlp": "amber", "first_seen": "yesterday",
-        "last_seen": "2024-01-01T00:00:00Z"}]}
-    assert check_provenance(doc) == [("statements.0.first_seen",
-                                      "'yesterday' does not match " + repr(
-                                          r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"))]
+    doc = {
+        "extension_type": "property-extension",
+        "statements": [
+            {
+                "property": "name",
+                "value": "x",
+                "source": "S",
+                "originator": "S",
+                "channel": "c",
+                "reliability": "B",
+                "credibility": 2,
+                "tlp": "amber",
+                "first_seen": "yesterday",
+                "last_seen": "2024-01-01T00:00:00Z",
+            }
+        ],
+    }
+    assert check_provenance(doc) == [
+        (
+            "statements.0.first_seen",
+            "'yesterday' does not match " + repr(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"),
+        )
+    ]
 
 
 def test_both_accept_every_generated_profile_and_reject_each_mutation(tmp_path: Any) -> None:
@@ -109,13 +214,21 @@ def test_both_accept_every_generated_profile_and_reject_each_mutation(tmp_path: 
     from backchannel.synth import generate
 
     summary = generate(tmp_path, persons=60, seed=5)
-    profiles = [o["extensions"][PERSON_PROFILE]
-                for b in summary.bundles for o in json.loads(b.read_text())["objects"]
-                if PERSON_PROFILE in o.get("extensions", {})]
+    profiles = [
+        o["extensions"][PERSON_PROFILE]
+        for b in summary.bundles
+        for o in json.loads(b.read_text())["objects"]
+        if PERSON_PROFILE in o.get("extensions", {})
+    ]
     assert len(profiles) > 50
-    mutations = [("gender", "M"), ("nationalities", ["Syria"]), ("names", []),
-                 ("birth_dates", [{"date": "1977", "latest": "1978"}]),
-                 ("status_assertions", [{"status": "dead"}]), ("religion", "x")]
+    mutations = [
+        ("gender", "M"),
+        ("nationalities", ["Syria"]),
+        ("names", []),
+        ("birth_dates", [{"date": "1977", "latest": "1978"}]),
+        ("status_assertions", [{"status": "dead"}]),
+        ("religion", "x"),
+    ]
     for p in profiles:
         assert check_person_profile(p) == [] and PROFILE.is_valid(p)
         for key, value in mutations:
