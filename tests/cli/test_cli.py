@@ -137,3 +137,27 @@ def test_stdin_and_gzip(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1])["redelivered"] == 17
+
+
+def test_demo_runs_twice_and_changes_nothing_the_second_time(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    args = [
+        "--db",
+        db,
+        "--json",
+        "demo",
+        "--persons",
+        "40",
+        "--data-dir",
+        str(tmp_path / "demo-data"),
+    ]
+    first = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert first.exit_code == 0
+    summary = json.loads(first.output)
+    assert summary["persons"] > 40  # several records per true person, before resolution
+    assert all(i["rejected"] == 0 for i in summary["imports"])
+    again = json.loads(CliRunner().invoke(cli, args, catch_exceptions=False).output)
+    assert all(i["new"] == 0 and i["statements"] == 0 for i in again["imports"])
+    assert again["statements"] == summary["statements"]
+    human = CliRunner().invoke(cli, args[:2] + args[3:], env={"COLUMNS": "200"})
+    assert "knowledge base" in human.output and "Service A" in human.output
