@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -12,12 +12,14 @@ from rich.table import Table
 
 from backchannel.cli.context import AppContext, pass_app
 from backchannel.errors import InvalidInput
+from backchannel.ingest.formats import FORMATS, InputFormat, input_format
 from backchannel.ingest.manifest import read_manifest
 from backchannel.ingest.stix_bundle import BatchDone, ImportSummary, import_stix
 from backchannel.model.envelope import Envelope
 from backchannel.model.vocab import TLP, Credibility, Reliability
 from backchannel.stix.validate import is_timestamp, normalise_timestamp
 from backchannel.stix.writer import ExportFilter, export_archive, export_knowledge
+from backchannel.store.engine import Store
 from backchannel.store.knowledge import table_counts
 
 
@@ -87,6 +89,16 @@ def _envelope(
     "(as written by `backchannel synth`).",
 )
 @click.option(
+    "--format",
+    "fmt_name",
+    default="stix",
+    show_default=True,
+    metavar="FORMAT",
+    help="Input format, one of: "
+    + "; ".join(f"{f.name} ({f.description})" for f in FORMATS.values())
+    + ".",
+)
+@click.option(
     "--strict", is_flag=True, help="All or nothing: if any object is bad, nothing is written."
 )
 @click.option(
@@ -107,14 +119,15 @@ def import_(
     reliability: str,
     credibility: str,
     manifest: Path | None,
+    fmt_name: str,
     strict: bool,
     batch_size: int,
 ) -> None:
-    """Import STIX 2.1 bundles (.json, .json.gz, directories, or - for stdin).
+    """Import STIX 2.1 bundles or other formats (files, directories, or - for stdin).
 
-    Every object is validated; bad ones are reported with file, position, id, property and
-    reason and skipped while good ones land (unless --strict). Importing the same objects again
-    changes nothing. With --json, one line per committed batch, then a summary line.
+    Every record becomes a STIX object and is validated; bad ones are reported with file,
+    position, id, property and reason and skipped while good ones land (unless --strict).
+    Importing the same records again changes nothing. With --json, one line per committed batch, then a summary line.
     """
     if manifest is not None:
         if inputs or source:
@@ -130,11 +143,14 @@ def import_(
         jobs = [
             (list(inputs), _envelope(source, originator, channel, tlp, reliability, credibility))
         ]
+    fmt = input_format(fmt_name)
     store = app.store(create=True)
     total = ImportSummary()
     try:
         for files, env in jobs:
-            summary = _run_import(app, store, files, env, strict=strict, batch_size=batch_size)
+            summary = _run_import(
+                app, store, files, env, strict=strict, batch_size=batch_size, fmt=fmt
+            )
             total.files.extend(summary.files)
             total.counts.add(summary.counts)
             total.rejections.extend(summary.rejections)
@@ -146,7 +162,14 @@ def import_(
 
 
 def _run_import(
-    app: AppContext, store: Any, files: list[str], env: Envelope, *, strict: bool, batch_size: int
+    app: AppContext,
+    store: Store,
+    files: list[str],
+    env: Envelope,
+    *,
+    strict: bool,
+    batch_size: int,
+    fmt: InputFormat,
 ) -> ImportSummary:
     def on_batch(done: BatchDone) -> None:
         if app.json:
@@ -179,6 +202,7 @@ def _run_import(
             batch_size=batch_size,
             on_batch=on_batch,
             on_object=lambda n: progress.update(task, completed=n),
+            fmt=fmt,
         )
 
 

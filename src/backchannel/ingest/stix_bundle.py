@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from backchannel.errors import InvalidInput
+from backchannel.ingest.formats import STIX, InputFormat
 from backchannel.model.envelope import Envelope
-from backchannel.stix.reader import Located, expand_inputs, read_bundle
+from backchannel.stix.reader import Located, expand_inputs
 from backchannel.stix.validate import validate_object
 from backchannel.store.archive import Counts, write_batch
 from backchannel.store.engine import Store
@@ -99,9 +100,15 @@ def import_stix(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     on_batch: Callable[[BatchDone], None] | None = None,
     on_object: Callable[[int], None] | None = None,
+    fmt: InputFormat | None = None,
 ) -> ImportSummary:
-    """Import bundles from files, directories or ``-`` (stdin), delivered under ``envelope``."""
-    files = expand_inputs(inputs)
+    """Import files, directories or ``-`` (stdin), delivered under ``envelope``.
+
+    ``fmt`` says how to read them (default: STIX 2.1 bundles); every format yields STIX
+    objects, so validation, archiving and statements are the same for all.
+    """
+    fmt = fmt or STIX
+    files = expand_inputs(inputs, suffixes=fmt.suffixes)
     summary = ImportSummary(files=files)
     batch_no = 0
 
@@ -143,9 +150,9 @@ def import_stix(
         batch: list[Located] = []
         seen = 0
         for name in files:
-            for loc in read_bundle(name):
+            for loc in fmt.read(name):
                 seen += 1
-                problems = validate_object(loc.obj)
+                problems = loc.problems or validate_object(loc.obj)
                 if problems:
                     oid = loc.obj.get("id") if isinstance(loc.obj, dict) else None
                     summary.counts.rejected += 1

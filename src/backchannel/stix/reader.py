@@ -16,6 +16,7 @@ from typing import IO, Any
 import ijson
 
 from backchannel.errors import InvalidInput
+from backchannel.stix.validate import Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +26,14 @@ class Located:
     file: str
     position: int
     obj: Any
+    # Problems found while converting a non-STIX record; such a record is rejected as is.
+    problems: tuple[Problem, ...] = ()
 
 
-def expand_inputs(paths: list[str]) -> list[str]:
-    """Files as given; directories expand to their ``*.json``/``*.json.gz`` files, sorted."""
+def expand_inputs(
+    paths: list[str], *, suffixes: tuple[str, ...] = (".json", ".json.gz")
+) -> list[str]:
+    """Files as given; directories expand to their files with one of ``suffixes``, sorted."""
     out: list[str] = []
     for p in paths:
         if p == "-":
@@ -37,12 +42,10 @@ def expand_inputs(paths: list[str]) -> list[str]:
         path = Path(p)
         if path.is_dir():
             found = sorted(
-                str(f)
-                for f in path.rglob("*")
-                if f.is_file() and f.name.endswith((".json", ".json.gz"))
+                str(f) for f in path.rglob("*") if f.is_file() and f.name.endswith(suffixes)
             )
             if not found:
-                raise InvalidInput("directory contains no .json or .json.gz files", where=p)
+                raise InvalidInput(f"directory contains no {' or '.join(suffixes)} files", where=p)
             out.extend(found)
         elif path.is_file():
             out.append(p)
