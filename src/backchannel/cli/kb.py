@@ -127,7 +127,8 @@ def import_(
 
     Every record becomes a STIX object and is validated; bad ones are reported with file,
     position, id, property and reason and skipped while good ones land (unless --strict).
-    Importing the same records again changes nothing. With --json, one line per committed batch, then a summary line.
+    Importing the same records again changes nothing. With --json, one line per committed
+    batch, then a summary line.
     """
     if manifest is not None:
         if inputs or source:
