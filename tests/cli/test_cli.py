@@ -161,3 +161,24 @@ def test_demo_runs_twice_and_changes_nothing_the_second_time(tmp_path: Path) -> 
     assert again["statements"] == summary["statements"]
     human = CliRunner().invoke(cli, args[:2] + args[3:], env={"COLUMNS": "200"})
     assert "knowledge base" in human.output and "Service A" in human.output
+
+
+def test_judge_show_merged_stats_and_unmerge(db_url: str) -> None:
+    p1 = "identity--00000000-0000-4000-8000-000000000002"
+    p2 = "identity--00000000-0000-4000-8000-000000000003"
+    run(db_url, "import", str(DATA / "persons.json"), "--source", "Service A")
+    before = json.loads(run(db_url, "--json", "stats")[1])
+    code, out = run(
+        db_url, "--json", "judge", p1, p2, "same", "--reason", "same DOB, photo", "--author", "ana"
+    )
+    assert code == 0 and json.loads(out)["members"] == [p1, p2]
+    view = json.loads(run(db_url, "--json", "show", p2)[1])
+    assert view["members"] == [p1, p2]
+    assert {s["entity_id"] for s in view["statements"]} == {p1, p2}
+    # Two records, one person: the statistics count the person once.
+    after = json.loads(run(db_url, "--json", "stats")[1])
+    assert sum(r["persons"] for r in after) < sum(r["persons"] for r in before)
+    code, out = run(db_url, "--json", "unmerge", p2, "--reason", "different fathers")
+    assert code == 0 and len(json.loads(out)["retracted"]) == 1
+    assert json.loads(run(db_url, "--json", "stats")[1]) == before
+    assert json.loads(run(db_url, "--json", "show", p2)[1])["members"] == [p2]

@@ -65,7 +65,10 @@ def show(app: AppContext, entity_id: str) -> None:
     if view.kind.value == "person":
         a = view.assessment
         app.console.print(f"assessed status: [bold]{a.status.value}[/bold] — {a.reason}")
-    app.console.print(_statement_table("statements", view.statements))
+    merged = len(view.members) > 1
+    if merged:
+        app.console.print(f"merged from {len(view.members)} records: " + ", ".join(view.members))
+    app.console.print(_statement_table("statements", view.statements, show_entity=merged))
     if view.mentioned_by:
         app.console.print(_statement_table("linked from", view.mentioned_by, show_entity=True))
 
@@ -84,6 +87,7 @@ def _entity_dict(view: EntityView) -> dict[str, Any]:
             "reason": a.reason,
             "statement": a.basis.id if a.basis else None,
         }
+    out["members"] = list(view.members)
     out["statements"] = [_statement_dict(s) for s in view.statements]
     out["linked_from"] = [_statement_dict(s) for s in view.mentioned_by]
     return out

@@ -15,7 +15,13 @@ from backchannel.errors import NotFound
 from backchannel.model.assessment import Assessment, assess_status
 from backchannel.model.statement import State, StoredStatement
 from backchannel.model.vocab import TLP, Credibility, EntityKind, Reliability
-from backchannel.store.schema import SEARCHABLE_PROPS, entity, record, statement
+from backchannel.store.schema import (
+    SEARCHABLE_PROPS,
+    cluster_member,
+    entity,
+    record,
+    statement,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,7 @@ class EntityView:
     label: str
     statements: list[StoredStatement]
     mentioned_by: list[StoredStatement]  # links from other entities to this one
+    members: tuple[str, ...] = ()  # the records merged into this entity (itself if none)
 
     def current(self, prop: str | None = None) -> list[StoredStatement]:
         return [
@@ -121,20 +128,53 @@ def statements_for(conn: Connection, entity_ids: Sequence[str]) -> dict[str, lis
     return {k: _order(v) for k, v in out.items()}
 
 
+def canonical_map(conn: Connection) -> dict[str, str]:
+    """Every clustered entity's canonical id (entities not listed are their own)."""
+    return {
+        r.entity_id: r.canonical_id
+        for r in conn.execute(select(cluster_member.c.entity_id, cluster_member.c.canonical_id))
+    }
+
+
 def get_entity(conn: Connection, entity_id: str) -> EntityView:
-    """One entity with every statement about it; raises :class:`NotFound`."""
+    """One entity, merged with every record judged the same, with every statement of each.
+
+    Asking for any member of a cluster gives the whole cluster under its canonical id.
+    Raises :class:`NotFound`.
+    """
     row = conn.execute(select(entity).where(entity.c.id == entity_id)).first()
     if row is None:
         raise NotFound(f"no entity {entity_id}")
-    stmts = statements_for(conn, [entity_id])[entity_id]
+    canonical = conn.execute(
+        select(cluster_member.c.canonical_id).where(cluster_member.c.entity_id == entity_id)
+    ).scalar()
+    if canonical is None:
+        members = [entity_id]
+        canonical = entity_id
+    else:
+        members = list(
+            conn.execute(
+                select(cluster_member.c.entity_id)
+                .where(cluster_member.c.canonical_id == canonical)
+                .order_by(cluster_member.c.entity_id)
+            ).scalars()
+        )
+    by_member = statements_for(conn, members)
+    stmts = _order(s for m in members for s in by_member[m])
     mentioned = _order(
         _to_stored(r)
         for r in conn.execute(
-            _statement_query().where(statement.c.value == entity_id, statement.c.link)
+            _statement_query().where(statement.c.value.in_(members), statement.c.link)
         )
     )
     return EntityView(
-        entity_id, EntityKind(row.kind), row.stix_type, label_of(stmts, entity_id), stmts, mentioned
+        canonical,
+        EntityKind(row.kind),
+        row.stix_type,
+        label_of(stmts, canonical),
+        stmts,
+        mentioned,
+        tuple(members),
     )
 
 
@@ -226,17 +266,19 @@ def person_stats(conn: Connection) -> Counter[tuple[str, str, str]]:
     group_names: dict[str, str] = {}
     for view in iter_entities(conn, kinds=[EntityKind.GROUP]):
         group_names[view.id] = view.label
-    counts: Counter[tuple[str, str, str]] = Counter()
+    # Count persons, not records: records judged the same count once, with all their facts.
+    canonical = canonical_map(conn)
+    persons: dict[str, list[StoredStatement]] = {}
     for p in iter_entities(conn, kinds=[EntityKind.PERSON]):
+        persons.setdefault(canonical.get(p.id, p.id), []).extend(p.statements)
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for stmts in persons.values():
+        current = [s for s in stmts if s.state is State.CURRENT]
         groups = sorted(
-            {
-                group_names.get(s.value, s.value)
-                for s in p.current()
-                if s.link and s.prop in MEMBERSHIP
-            }
+            {group_names.get(s.value, s.value) for s in current if s.link and s.prop in MEMBERSHIP}
         ) or ["(none)"]
-        nats = sorted({s.value for s in p.current("nationality")}) or ["(unknown)"]
-        status = p.assessment.status.value
+        nats = sorted({s.value for s in current if s.prop == "nationality"}) or ["(unknown)"]
+        status = assess_status(stmts).status.value
         for g in groups:
             for n in nats:
                 counts[(g, n, status)] += 1

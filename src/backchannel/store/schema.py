@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -104,3 +105,28 @@ statement = Table(
 # Names searched by full-text search (SQLite FTS5 mirrors these via triggers; PostgreSQL
 # uses an expression index on statement.value).
 SEARCHABLE_PROPS = ("name", "alias", "aliases", "description")
+
+# Resolution: judgements are the truth (append-only); clusters are derived from them.
+judgement = Table(
+    "judgement",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("left_id", String(128), nullable=False),  # the smaller id of the pair
+    Column("right_id", String(128), nullable=False),
+    Column("verdict", String(16), nullable=False),  # same | not-same | unsure | retract
+    Column("author", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("retracts", Integer, ForeignKey("judgement.seq"), nullable=True),
+    Index("ix_judgement_pair", "left_id", "right_id"),
+    Index("ix_judgement_right", "right_id"),
+)
+
+# Derived from judgements (rebuildable): which cluster each clustered entity belongs to.
+cluster_member = Table(
+    "cluster_member",
+    metadata,
+    Column("entity_id", String(128), primary_key=True),
+    Column("canonical_id", String(128), nullable=False),
+    Index("ix_cluster_canonical", "canonical_id"),
+)
