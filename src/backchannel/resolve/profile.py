@@ -81,16 +81,14 @@ def profile_of(entity_id: str, statements: Iterable[StoredStatement]) -> PersonP
         elif s.prop == "birthplace":
             places.add(s.value.casefold())
         elif s.prop == "external_references":
-            for ext in _external_ids(s):
-                records.setdefault((s.source, ext), SourceRecord(s.source, ext))
-        records.setdefault((s.source, s.record_id), SourceRecord(s.source, s.record_id))
-    # A record named by its source's own id need not also be listed by our STIX id.
-    by_source_ids = {r.source for r in records.values() if not r.source_id.startswith("identity--")}
-    kept = tuple(
-        r
-        for r in records.values()
-        if not (r.source in by_source_ids and r.source_id.startswith("identity--"))
-    )
+            external.setdefault(s.record_id, []).extend(_external_ids(s))
+        record_source.setdefault(s.record_id, s.source)
+    # Each record is named by the id its source gave it where it has one, else by ours.
+    kept = {
+        SourceRecord(source, ext)
+        for rid, source in record_source.items()
+        for ext in (external.get(rid) or [rid])
+    }
     return PersonProfile(
         entity_id=entity_id,
         names=tuple(sorted(names.values(), key=lambda n: (n.kind != "name", n.text))),
