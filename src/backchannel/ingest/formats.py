@@ -11,6 +11,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from backchannel.errors import InvalidInput
+from backchannel.ingest.ftm import read_ftm
+from backchannel.ingest.ofac import read_ofac
+from backchannel.ingest.un_list import read_un_list
 from backchannel.stix.reader import Located, read_bundle
 
 
@@ -23,8 +26,26 @@ class InputFormat:
 
 
 STIX = InputFormat("stix", "STIX 2.1 bundles (.json, .json.gz)", (".json", ".json.gz"), read_bundle)
+FTM = InputFormat(
+    "ftm",
+    "FollowTheMoney entities as JSON lines, e.g. OpenSanctions (.jsonl, .ndjson, .json)",
+    (".jsonl", ".ndjson", ".json"),
+    read_ftm,
+)
+UN = InputFormat(
+    "un",
+    "UN Security Council Consolidated List (.xml)",
+    (".xml",),
+    read_un_list,
+)
+OFAC = InputFormat(
+    "ofac",
+    "OFAC SDN list, legacy CSV (sdn.csv; alt.csv and add.csv beside it)",
+    ("sdn.csv",),
+    read_ofac,
+)
 
-FORMATS: dict[str, InputFormat] = {STIX.name: STIX}
+FORMATS: dict[str, InputFormat] = {f.name: f for f in (STIX, FTM, UN, OFAC)}
 
 
 def input_format(name: str) -> InputFormat:

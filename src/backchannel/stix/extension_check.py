@@ -137,6 +137,7 @@ _PROFILE = _object(
                     "value": _str(nonempty=True),
                     "kind": _enum("alias", "kunya", "nom-de-guerre", "laqab", "birth-name"),
                     "script": _str(_SCRIPT),
+                    "quality": _enum("good", "low"),
                 },
                 ("value", "kind"),
             )

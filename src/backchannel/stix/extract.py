@@ -219,7 +219,7 @@ def _profile(eid: str, p: dict[str, Any], maker: _Maker) -> list[Statement]:
         quals = {k: n[k] for k in ("script", "lang", "transliteration_of", "system") if k in n}
         out.append(maker.make(eid, "name", n["value"], qualifiers=quals))
     for a in p.get("aliases", ()):
-        quals = {k: a[k] for k in ("kind", "script") if k in a}
+        quals = {k: a[k] for k in ("kind", "script", "quality") if k in a}
         out.append(maker.make(eid, "alias", a["value"], qualifiers=quals))
     for b in p.get("birth_dates", ()):
         text = b["date"] if "date" in b else f"{b['earliest']}/{b['latest']}"

@@ -190,7 +190,7 @@ def _profile(stmts: Sequence[StoredStatement]) -> dict[str, Any]:
         {
             "value": s.value,
             "kind": s.qualifiers.get("kind", "alias"),
-            **({"script": s.qualifiers["script"]} if "script" in s.qualifiers else {}),
+            **{k: s.qualifiers[k] for k in ("script", "quality") if k in s.qualifiers},
         }
         for s in by.get("alias", ())
     )
