@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import orjson
 
@@ -42,7 +43,22 @@ class PersonProfile:
     records: tuple[SourceRecord, ...]
 
 
-def _external_ids(s: StoredStatement) -> list[str]:
+class StatementLike(Protocol):
+    """What a profile needs of a statement (stored statements and freshly extracted ones)."""
+
+    @property
+    def prop(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def qualifiers(self) -> dict[str, str]: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def record_id(self) -> str: ...
+
+
+def _external_ids(s: StatementLike) -> list[str]:
     if s.qualifiers.get("type") != "json":
         return []
     try:
@@ -54,8 +70,12 @@ def _external_ids(s: StoredStatement) -> list[str]:
     return []
 
 
-def profile_of(entity_id: str, statements: Iterable[StoredStatement]) -> PersonProfile:
-    """The matching profile of an entity from its statements (current ones only)."""
+def current(statements: Iterable[StoredStatement]) -> list[StoredStatement]:
+    return [s for s in statements if s.state is State.CURRENT]
+
+
+def profile_of(entity_id: str, statements: Iterable[StatementLike]) -> PersonProfile:
+    """The matching profile of an entity from the statements given (pass current ones)."""
     names: dict[tuple[str, str], NameEntry] = {}
     births: list[str] = []
     nats: set[str] = set()
@@ -64,8 +84,6 @@ def profile_of(entity_id: str, statements: Iterable[StoredStatement]) -> PersonP
     record_source: dict[str, str] = {}  # record id -> who delivered it
     external: dict[str, list[str]] = {}  # record id -> the ids its source gave it
     for s in statements:
-        if s.state is not State.CURRENT:
-            continue
         if s.prop == "name":
             names.setdefault((s.value, "name"), NameEntry(s.value, "name", False))
         elif s.prop == "alias":

@@ -1,0 +1,202 @@
+"""Comparing two person profiles: a calibrated score in [0, 1] with each feature's contribution.
+
+The score is a logistic model over categorical evidence levels: how well the best pair of names
+matches (and whether that pair is weak evidence: a kunya, a single or very common name, a
+low-quality alias), birth dates, nationality, gender and birthplace. Evidence raises the score as
+well as lowers it. The weights live in ``model.json`` beside this module and are learnt from
+labelled pairs by ``scripts/train_matcher.py``; the explanation lists every feature's
+contribution in log-odds, so the analyst sees why.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from backchannel.resolve.evidence import MISSING, birth_date_level, gender_level, set_level
+from backchannel.resolve.name import ParsedName, parse_name
+from backchannel.resolve.name_similarity import NameMatch, name_similarity
+from backchannel.resolve.profile import NameEntry, PersonProfile
+
+Weight = Callable[[str], float]
+
+# Name-score bands. Below NAME_FLOOR two names are treated as not matching at all.
+NAME_BANDS = ((0.99, "exact"), (0.92, "strong"), (0.85, "good"), (0.75, "fair"), (0.6, "poor"))
+NAME_FLOOR = 0.6
+FEATURES = ("name", "birth_date", "nationality", "gender", "birthplace")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A profile with its names parsed once, ready to be compared many times."""
+
+    profile: PersonProfile
+    names: tuple[tuple[NameEntry, ParsedName], ...]
+
+
+def prepare(profile: PersonProfile) -> Prepared:
+    return Prepared(profile, tuple((n, parse_name(n.text)) for n in profile.names))
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    feature: str
+    level: str
+    log_odds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The comparison of two profiles."""
+
+    score: float
+    contributions: tuple[Contribution, ...]
+    name: NameMatch | None
+    weak_name: bool  # the best name pair alone would not identify anyone
+    corroborated: bool  # a birth date, nationality or birthplace agrees
+
+    def level(self, feature: str) -> str:
+        for c in self.contributions:
+            if c.feature == feature:
+                return c.level
+        return MISSING
+
+    @property
+    def explanation(self) -> str:
+        parts = []
+        if self.name is not None:
+            parts.append(
+                f"names: {self.name.a.text} ~ {self.name.b.text} "
+                f"({self.name.score:.2f}: {self.name.explanation})"
+            )
+        parts.extend(
+            f"{c.feature} {c.level} ({c.log_odds:+.2f})"
+            for c in self.contributions
+            if c.feature != "bias"
+        )
+        return "; ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 4),
+            "name": None
+            if self.name is None
+            else {
+                "query": self.name.a.text,
+                "candidate": self.name.b.text,
+                "similarity": round(self.name.score, 4),
+                "detail": self.name.explanation,
+            },
+            "features": [
+                {"feature": c.feature, "level": c.level, "log_odds": round(c.log_odds, 3)}
+                for c in self.contributions
+            ],
+            "weak_name": self.weak_name,
+            "corroborated": self.corroborated,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """Log-odds weights per feature level, plus a bias."""
+
+    bias: float
+    weights: dict[str, dict[str, float]]
+    meta: dict[str, Any]
+
+    def weight(self, feature: str, level: str) -> float:
+        return self.weights.get(feature, {}).get(level, 0.0)
+
+    def to_json(self) -> str:
+        return (
+            json.dumps(
+                {"bias": self.bias, "weights": self.weights, "meta": self.meta},
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Model:
+        data = json.loads(text)
+        return cls(
+            float(data["bias"]),
+            {f: {k: float(v) for k, v in lv.items()} for f, lv in data["weights"].items()},
+            dict(data.get("meta", {})),
+        )
+
+
+@cache
+def default_model() -> Model:
+    return Model.from_json(
+        resources.files("backchannel.resolve").joinpath("model.json").read_text()
+    )
+
+
+def name_level(score: float, weak: bool) -> str:
+    for threshold, label in NAME_BANDS:
+        if score >= threshold:
+            return f"{label}-weak" if weak and label != "poor" else label
+    return "none"
+
+
+def _entry_weak(entry: NameEntry, parsed: ParsedName) -> bool:
+    return entry.weak or entry.kind == "kunya" or parsed.is_weak
+
+
+def best_names(
+    a: Prepared, b: Prepared, *, weight: Weight | None = None
+) -> tuple[NameMatch | None, bool]:
+    """The best-matching pair of names (any name or alias of each) and whether it is weak."""
+    best: NameMatch | None = None
+    best_key = (-1.0, False)
+    for ea, pa in a.names:
+        for eb, pb in b.names:
+            m = name_similarity(pa, pb, weight=weight)
+            strong = not (_entry_weak(ea, pa) or _entry_weak(eb, pb))
+            key = (m.score, strong)
+            if key > best_key:
+                best, best_key = m, key
+    if best is None:
+        return None, True
+    return best, not best_key[1]
+
+
+def evidence_levels(
+    a: Prepared, b: Prepared, *, weight: Weight | None = None
+) -> tuple[dict[str, str], NameMatch | None, bool]:
+    """The level of every feature for a pair (what the model weighs)."""
+    name, weak = best_names(a, b, weight=weight)
+    pa, pb = a.profile, b.profile
+    levels = {
+        "name": name_level(name.score, weak) if name is not None else MISSING,
+        "birth_date": birth_date_level(pa.birth_dates, pb.birth_dates),
+        "nationality": set_level(pa.nationalities, pb.nationalities),
+        "gender": gender_level(pa.genders, pb.genders),
+        "birthplace": set_level(pa.birthplaces, pb.birthplaces),
+    }
+    return levels, name, weak
+
+
+def compare(
+    a: Prepared, b: Prepared, *, model: Model | None = None, weight: Weight | None = None
+) -> Match:
+    """Score two profiles. Symmetric: ``compare(a, b).score == compare(b, a).score``."""
+    model = model or default_model()
+    levels, name, weak = evidence_levels(a, b, weight=weight)
+    contributions = [Contribution("bias", "", model.bias)]
+    contributions.extend(Contribution(f, levels[f], model.weight(f, levels[f])) for f in FEATURES)
+    logit = sum(c.log_odds for c in contributions)
+    score = 1.0 / (1.0 + math.exp(-logit))
+    corroborated = (
+        levels["birth_date"] in ("exact", "month", "year")
+        or levels["nationality"] == "agree"
+        or levels["birthplace"] == "agree"
+    )
+    return Match(score, tuple(contributions), name, weak, corroborated)
