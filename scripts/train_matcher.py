@@ -4,8 +4,9 @@
 
 Training pairs are the candidate pairs that blocking yields on a fictional dataset made by
 `synth` (seed 1001 by default, never used by the benchmarks), labelled by its ground truth.
-The model is a logistic regression over the evidence levels of `resolve/matcher.py`, fitted on
-counts aggregated by level combination, with a small L2 penalty. The fitted weights and a
+The model is a logistic regression over the evidence levels of `resolve/matcher.py`, fitted
+on counts aggregated by level combination, with a small L2 penalty; a missing piece of
+evidence is the reference level (weight 0), so a name-only query is not penalised for it. The fitted weights and a
 calibration table measured on held-out pairs (another seed) are written to
 `src/backchannel/resolve/model.json`.
 """
@@ -19,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from backchannel.resolve.blocking import blocking_keys, blocks, candidate_pairs
+from backchannel.resolve.evidence import MISSING
 from backchannel.resolve.matcher import FEATURES, Model, evidence_levels, prepare
 from backchannel.synth import generate
 from backchannel.synth.labelled import labelled_profiles
@@ -68,6 +70,9 @@ def fit(
                 grad[(f, lv)] += g
         for k in keys:
             grad[k] += l2 * params[k] / total
+        for k in keys:
+            if k[1] == MISSING:
+                grad[k] = 0.0  # no evidence moves nothing: "missing" is the reference level
         for k, g in grad.items():
             m[k] = b1 * m[k] + (1 - b1) * g
             v[k] = b2 * v[k] + (1 - b2) * g * g

@@ -35,8 +35,9 @@ def blocks(profiles: Iterable[tuple[str, Iterable[str]]]) -> dict[str, list[str]
     return out
 
 
-def candidate_pairs(block_map: dict[str, list[str]], *, max_block: int = DEFAULT_MAX_BLOCK
-                    ) -> Iterator[tuple[str, str]]:
+def candidate_pairs(
+    block_map: dict[str, list[str]], *, max_block: int = DEFAULT_MAX_BLOCK
+) -> Iterator[tuple[str, str]]:
     """Each unordered pair sharing at least one block of at most ``max_block`` members, once."""
     seen: set[tuple[str, str]] = set()
     for members in block_map.values():

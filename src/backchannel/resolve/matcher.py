@@ -77,7 +77,7 @@ class Match:
         parts.extend(
             f"{c.feature} {c.level} ({c.log_odds:+.2f})"
             for c in self.contributions
-            if c.feature != "bias"
+            if c.feature != "bias" and c.level != MISSING
         )
         return "; ".join(parts)
 

@@ -23,11 +23,13 @@ from backchannel.stix.extract import extract
 from backchannel.stix.markings import tlp_of
 from backchannel.stix.validate import Problem, normalise_timestamp
 from backchannel.store.schema import (
+    PROFILE_PROPS,
     SEARCHABLE_PROPS,
     delivery,
     entity,
     envelope,
     record,
+    screen_dirty,
     statement,
 )
 from backchannel.store.timefmt import to_text
@@ -193,6 +195,8 @@ def write_batch(
     insert_ignore(conn, entity, list(entities.values()))
     if conn.dialect.name == "sqlite":
         _index_for_search(conn, statements, delivered_before)
+    dirty = sorted({r[_ENTITY] for r in statements.values() if r[_PROP] in PROFILE_PROPS})
+    insert_ignore(conn, screen_dirty, [(e,) for e in dirty])
     upsert_statements(conn, [tuple(r) for r in statements.values()])
     counts.statements += len(statements)
     return result

@@ -130,3 +130,23 @@ cluster_member = Table(
     Column("canonical_id", String(128), nullable=False),
     Index("ix_cluster_canonical", "canonical_id"),
 )
+
+# Screening (derived, rebuildable): each person's matching profile, kept current by marking
+# entities dirty on import and refreshing them before the index is loaded.
+screen_profile = Table(
+    "screen_profile",
+    metadata,
+    Column("entity_id", String(128), primary_key=True),
+    Column("profile", Text, nullable=False),  # JSON: names, birth dates, nationalities, ...
+)
+
+screen_dirty = Table(
+    "screen_dirty",
+    metadata,
+    Column("entity_id", String(128), primary_key=True),
+)
+
+# Statement properties that feed a person's screening profile.
+PROFILE_PROPS = frozenset(
+    {"name", "alias", "birth_date", "nationality", "gender", "birthplace", "external_references"}
+)
