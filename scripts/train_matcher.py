@@ -6,7 +6,8 @@ Training pairs are the candidate pairs that blocking yields on a fictional datas
 `synth` (seed 1001 by default, never used by the benchmarks), labelled by its ground truth.
 The model is a logistic regression over the evidence levels of `resolve/matcher.py`, fitted
 on counts aggregated by level combination, with a small L2 penalty; a missing piece of
-evidence is the reference level (weight 0), so a name-only query is not penalised for it. The fitted weights and a
+evidence is the reference level (weight 0), so a name-only query is not penalised for it.
+The fitted weights and a
 calibration table measured on held-out pairs (another seed) are written to
 `src/backchannel/resolve/model.json`.
 """
