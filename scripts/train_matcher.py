@@ -37,7 +37,7 @@ def labelled_levels(persons: int, seed: int) -> Counter[tuple[tuple[str, ...], b
     keyed = ((rid, blocking_keys(n for _e, n in p.names)) for rid, p in prepared.items())
     counts: Counter[tuple[tuple[str, ...], bool]] = Counter()
     for a, b in candidate_pairs(blocks(keyed)):
-        levels, _name, _weak = evidence_levels(prepared[a], prepared[b])
+        levels, _name, _weak, _kunya = evidence_levels(prepared[a], prepared[b])
         same = data.truth.get(a) == data.truth.get(b)
         counts[(tuple(levels[f] for f in FEATURES), same)] += 1
     return counts

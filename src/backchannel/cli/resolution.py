@@ -6,11 +6,17 @@ import getpass
 from datetime import UTC, datetime
 
 import click
+import orjson
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import select
 
 from backchannel.cli.context import AppContext, pass_app
 from backchannel.errors import InvalidInput
 from backchannel.resolve.cluster import Judgement, Verdict
+from backchannel.store.dedup import AUTO_MERGE, PROPOSE, deduplicate
 from backchannel.store.judgement import cluster_of, record_judgement, retract, unmerge
+from backchannel.store.schema import proposal
 
 
 def _judgement_dict(j: Judgement) -> dict[str, object]:
@@ -106,4 +112,103 @@ def unmerge_(
             )
 
 
-COMMANDS = [judge, unmerge_]
+@click.command("resolve")
+@click.option(
+    "--auto-merge",
+    default=AUTO_MERGE,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Score at or above which the system records a 'same' judgement itself "
+    "(only with strong names and corroborating evidence).",
+)
+@click.option(
+    "--propose",
+    default=PROPOSE,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Score at or above which a pair is proposed for review.",
+)
+@pass_app
+def resolve_(app: AppContext, auto_merge: float, propose: float) -> None:
+    """Find records of the same person: blocking, scoring, merges and review proposals.
+
+    Judged pairs are never proposed or merged again, and no merge joins clusters an analyst
+    has said are not the same. Safe to re-run.
+    """
+    if propose > auto_merge:
+        raise InvalidInput("--propose must not exceed --auto-merge")
+    store = app.store()
+    try:
+        with Progress(
+            *Progress.get_default_columns(), console=app.console, transient=True, disable=app.json
+        ) as progress:
+            task = progress.add_task("scoring candidate pairs", total=None)
+            with store.write() as conn:
+                summary = deduplicate(
+                    conn,
+                    now=datetime.now(UTC),
+                    auto_merge=auto_merge,
+                    propose=propose,
+                    progress=lambda n, total: progress.update(task, completed=n, total=total),
+                )
+    finally:
+        store.close()
+    if app.json:
+        app.emit_json(summary.as_dict())
+        return
+    table = Table(title="resolution", title_justify="left", show_header=False)
+    for key, value in summary.as_dict().items():
+        table.add_row(key.replace("_", " "), f"{value:,}")
+    app.console.print(table)
+    app.console.print("review proposals with: backchannel proposals")
+
+
+@click.command()
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="At most this many proposals, best first.",
+)
+@pass_app
+def proposals(app: AppContext, limit: int) -> None:
+    """Pairs the last `resolve` run proposes for review, best first, with the evidence."""
+    store = app.store()
+    try:
+        with store.read() as conn:
+            rows = conn.execute(
+                select(proposal).order_by(proposal.c.score.desc(), proposal.c.left_id).limit(limit)
+            ).all()
+    finally:
+        store.close()
+    if app.json:
+        app.emit_json(
+            [
+                {
+                    "left": r.left_id,
+                    "right": r.right_id,
+                    "score": r.score,
+                    "evidence": orjson.loads(r.evidence),
+                }
+                for r in rows
+            ]
+        )
+        return
+    table = Table(title=f"{len(rows)} proposal(s)", title_justify="left")
+    for col in ("score", "left", "right", "why"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        ev = orjson.loads(r.evidence)
+        why = ev["name"]["detail"] if ev.get("name") else ""
+        levels = ", ".join(
+            f"{f['feature']} {f['level']}"
+            for f in ev["features"]
+            if f["feature"] not in ("bias", "name") and f["level"] != "missing"
+        )
+        table.add_row(f"{r.score:.2f}", r.left_id, r.right_id, f"{why}; {levels}".strip("; "))
+    app.console.print(table)
+    app.console.print("decide with: backchannel judge LEFT RIGHT same|not-same|unsure --reason …")
+
+
+COMMANDS = [judge, unmerge_, resolve_, proposals]

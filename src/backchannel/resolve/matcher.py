@@ -59,6 +59,12 @@ class Match:
     name: NameMatch | None
     weak_name: bool  # the best name pair alone would not identify anyone
     corroborated: bool  # a birth date, nationality or birthplace agrees
+    kunya_only: bool = False  # the best name pair rests on a kunya ("Abu X") on either side
+
+    @property
+    def may_auto_merge(self) -> bool:
+        """Never on a kunya, never on names alone: something besides the name must agree."""
+        return self.corroborated and not self.kunya_only
 
     def level(self, feature: str) -> str:
         for c in self.contributions:
@@ -97,6 +103,7 @@ class Match:
                 for c in self.contributions
             ],
             "weak_name": self.weak_name,
+            "kunya_only": self.kunya_only,
             "corroborated": self.corroborated,
         }
 
@@ -150,12 +157,18 @@ def _entry_weak(entry: NameEntry, parsed: ParsedName) -> bool:
     return entry.weak or entry.kind == "kunya" or parsed.is_weak
 
 
+def _kunya(entry: NameEntry, parsed: ParsedName) -> bool:
+    return entry.kind == "kunya" or parsed.is_kunya_only
+
+
 def best_names(
     a: Prepared, b: Prepared, *, weight: Weight | None = None
-) -> tuple[NameMatch | None, bool]:
-    """The best-matching pair of names (any name or alias of each) and whether it is weak."""
+) -> tuple[NameMatch | None, bool, bool]:
+    """The best-matching pair of names (any name or alias of each), whether it is weak, and
+    whether it rests on a kunya."""
     best: NameMatch | None = None
     best_key = (-1.0, False)
+    kunya = False
     for ea, pa in a.names:
         for eb, pb in b.names:
             m = name_similarity(pa, pb, weight=weight)
@@ -163,16 +176,18 @@ def best_names(
             key = (m.score, strong)
             if key > best_key:
                 best, best_key = m, key
+                kunya = _kunya(ea, pa) or _kunya(eb, pb)
     if best is None:
-        return None, True
-    return best, not best_key[1]
+        return None, True, False
+    return best, not best_key[1], kunya
 
 
 def evidence_levels(
     a: Prepared, b: Prepared, *, weight: Weight | None = None
-) -> tuple[dict[str, str], NameMatch | None, bool]:
-    """The level of every feature for a pair (what the model weighs)."""
-    name, weak = best_names(a, b, weight=weight)
+) -> tuple[dict[str, str], NameMatch | None, bool, bool]:
+    """The level of every feature for a pair (what the model weighs), and the name pair's
+    weakness and kunya flags."""
+    name, weak, kunya = best_names(a, b, weight=weight)
     pa, pb = a.profile, b.profile
     levels = {
         "name": name_level(name.score, weak) if name is not None else MISSING,
@@ -181,7 +196,7 @@ def evidence_levels(
         "gender": gender_level(pa.genders, pb.genders),
         "birthplace": set_level(pa.birthplaces, pb.birthplaces),
     }
-    return levels, name, weak
+    return levels, name, weak, kunya
 
 
 def compare(
@@ -189,7 +204,7 @@ def compare(
 ) -> Match:
     """Score two profiles. Symmetric: ``compare(a, b).score == compare(b, a).score``."""
     model = model or default_model()
-    levels, name, weak = evidence_levels(a, b, weight=weight)
+    levels, name, weak, kunya = evidence_levels(a, b, weight=weight)
     contributions = [Contribution("bias", "", model.bias)]
     contributions.extend(Contribution(f, levels[f], model.weight(f, levels[f])) for f in FEATURES)
     logit = sum(c.log_odds for c in contributions)
@@ -199,4 +214,4 @@ def compare(
         or levels["nationality"] == "agree"
         or levels["birthplace"] == "agree"
     )
-    return Match(score, tuple(contributions), name, weak, corroborated)
+    return Match(score, tuple(contributions), name, weak, corroborated, kunya)

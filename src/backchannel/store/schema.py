@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -149,4 +150,16 @@ screen_dirty = Table(
 # Statement properties that feed a person's screening profile.
 PROFILE_PROPS = frozenset(
     {"name", "alias", "birth_date", "nationality", "gender", "birthplace", "external_references"}
+)
+
+# Resolution proposals (derived: replaced by every `resolve` run) for analysts to judge.
+proposal = Table(
+    "proposal",
+    metadata,
+    Column("left_id", String(128), primary_key=True),
+    Column("right_id", String(128), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON: the matcher's explanation
+    Column("created_at", String(32), nullable=False),
+    Index("ix_proposal_score", "score"),
 )
