@@ -56,6 +56,8 @@ class StatementLike(Protocol):
     def source(self) -> str: ...
     @property
     def record_id(self) -> str: ...
+    @property
+    def link(self) -> bool: ...
 
 
 def _external_ids(s: StatementLike) -> list[str]:
@@ -100,7 +102,8 @@ def profile_of(entity_id: str, statements: Iterable[StatementLike]) -> PersonPro
             places.add(s.value.casefold())
         elif s.prop == "external_references":
             external.setdefault(s.record_id, []).extend(_external_ids(s))
-        record_source.setdefault(s.record_id, s.source)
+        if not s.link:  # a relationship is its own record, not one of this person's
+            record_source.setdefault(s.record_id, s.source)
     # Each record is named by the id its source gave it where it has one, else by ours.
     kept = {
         SourceRecord(source, ext)

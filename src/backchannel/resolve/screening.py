@@ -26,7 +26,7 @@ from backchannel.resolve.name import parse_name
 from backchannel.resolve.profile import NameEntry, PersonProfile, SourceRecord
 
 MATCH_THRESHOLD = 0.5  # a candidate this likely to be the person is a match
-REVIEW_THRESHOLD = 0.2  # shown to analysts for review below that
+REVIEW_THRESHOLD = 0.1  # shown to analysts for review below that
 SHORTLIST = 150  # candidates scored in full per query
 
 
