@@ -17,6 +17,7 @@ import orjson
 from backchannel.resolve.blocking import DEFAULT_MAX_BLOCK, blocking_keys, blocks, candidate_pairs
 from backchannel.resolve.cluster import pair
 from backchannel.resolve.matcher import Prepared, compare, prepare
+from backchannel.resolve.name_stats import KeyCounts
 from backchannel.resolve.profile import PersonProfile
 
 AUTO_MERGE = 0.9
@@ -68,6 +69,7 @@ def score_pairs(
             got = prepared[eid] = prepare(profiles[eid])
         return got
 
+    frequencies = KeyCounts(get(eid) for eid in sorted(profiles))
     keyed = ((eid, blocking_keys(n for _e, n in get(eid).names)) for eid in sorted(profiles))
     pairs = list(candidate_pairs(blocks(keyed), max_block=max_block))
     stats.candidate_pairs = len(pairs)
@@ -81,7 +83,7 @@ def score_pairs(
         if canonical.get(a, a) == canonical.get(b, b):
             stats.same_cluster += 1
             continue
-        m = compare(get(a), get(b))
+        m = compare(get(a), get(b), stats=frequencies)
         stats.compared += 1
         if m.score >= propose:
             left, right = pair(a, b)

@@ -13,17 +13,52 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from backchannel.resolve.evidence import MISSING, birth_date_level, gender_level, set_level
 from backchannel.resolve.name import ParsedName, parse_name
 from backchannel.resolve.name_similarity import NameMatch, name_similarity
 from backchannel.resolve.profile import NameEntry, PersonProfile
+from backchannel.resolve.token import Role
 
 Weight = Callable[[str], float]
+
+
+class NameStats(Protocol):
+    """How often each name-part key occurs among the ``n`` profiles being searched."""
+
+    @property
+    def n(self) -> int: ...
+    def df(self, key: str) -> int: ...
+
+
+RARITY = "name_rarity"
+_RARITY_CLIP = (-6.0, 12.0)
+
+
+def name_information(match: NameMatch, stats: NameStats) -> float:
+    """How surprising the agreeing name parts are, in nats, less the cost of choosing one
+    person among ``n``: sum over aligned parts of similarity × log(n / frequency), minus
+    log(n). Positive when the shared parts are rare enough to single out a person.
+
+    This is the term-frequency idea of record linkage: sharing "Mohammed" says little,
+    sharing a surname nobody else has says a lot. Symmetric: a part's frequency is the larger
+    of the two keys' frequencies.
+    """
+    n = max(stats.n, 2)
+    info = 0.0
+    for p in match.pairs:
+        ta, tb = match.a.tokens[p.a], match.b.tokens[p.b]
+        if ta.role is Role.INITIAL or tb.role is Role.INITIAL:
+            continue
+        df = max(stats.df(ta.key), stats.df(tb.key), 1)
+        info += p.similarity * math.log(n / df)
+    lo, hi = _RARITY_CLIP
+    return min(max(info - math.log(n), lo), hi)
+
 
 # Name-score bands. Below NAME_FLOOR two names are treated as not matching at all.
 NAME_BANDS = ((0.99, "exact"), (0.92, "strong"), (0.85, "good"), (0.75, "fair"), (0.6, "poor"))
@@ -110,11 +145,12 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """Log-odds weights per feature level, plus a bias."""
+    """Log-odds weights per feature level, a bias, and coefficients of continuous features."""
 
     bias: float
     weights: dict[str, dict[str, float]]
     meta: dict[str, Any]
+    coefficients: dict[str, float] = field(default_factory=dict)
 
     def weight(self, feature: str, level: str) -> float:
         return self.weights.get(feature, {}).get(level, 0.0)
@@ -122,7 +158,12 @@ class Model:
     def to_json(self) -> str:
         return (
             json.dumps(
-                {"bias": self.bias, "weights": self.weights, "meta": self.meta},
+                {
+                    "bias": self.bias,
+                    "weights": self.weights,
+                    "meta": self.meta,
+                    "coefficients": self.coefficients,
+                },
                 indent=2,
                 sort_keys=True,
             )
@@ -136,6 +177,7 @@ class Model:
             float(data["bias"]),
             {f: {k: float(v) for k, v in lv.items()} for f, lv in data["weights"].items()},
             dict(data.get("meta", {})),
+            {k: float(v) for k, v in data.get("coefficients", {}).items()},
         )
 
 
@@ -200,13 +242,26 @@ def evidence_levels(
 
 
 def compare(
-    a: Prepared, b: Prepared, *, model: Model | None = None, weight: Weight | None = None
+    a: Prepared,
+    b: Prepared,
+    *,
+    model: Model | None = None,
+    weight: Weight | None = None,
+    stats: NameStats | None = None,
 ) -> Match:
-    """Score two profiles. Symmetric: ``compare(a, b).score == compare(b, a).score``."""
+    """Score two profiles. Symmetric: ``compare(a, b).score == compare(b, a).score``.
+
+    ``stats`` (the frequencies of name parts among the profiles searched) lets rare shared
+    names count for more than common ones; without it that feature is left out.
+    """
     model = model or default_model()
     levels, name, weak, kunya = evidence_levels(a, b, weight=weight)
     contributions = [Contribution("bias", "", model.bias)]
     contributions.extend(Contribution(f, levels[f], model.weight(f, levels[f])) for f in FEATURES)
+    beta = model.coefficients.get(RARITY)
+    if beta is not None and stats is not None and name is not None and name.pairs:
+        info = name_information(name, stats)
+        contributions.append(Contribution(RARITY, f"{info:+.1f} nats", beta * info))
     logit = sum(c.log_odds for c in contributions)
     score = 1.0 / (1.0 + math.exp(-logit))
     corroborated = (

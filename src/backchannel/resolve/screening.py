@@ -169,6 +169,15 @@ class ScreeningIndex:
             out.update(self._deletes.get(d, ()))
         return out
 
+    @property
+    def n(self) -> int:
+        """Persons indexed (with :meth:`df`, the index is the matcher's name statistics)."""
+        return len(self.ids)
+
+    def df(self, key: str) -> int:
+        posting = self._postings.get(key)
+        return 0 if posting is None else len(posting)
+
     def _idf(self, key: str) -> float:
         return math.log(1 + len(self.ids) / (1 + len(self._postings[key])))
 
@@ -213,7 +222,7 @@ class ScreeningIndex:
         prepared = prepare(query)
         scored = []
         for i in self.shortlist(query):
-            m = compare(prepared, self._prepared(i), model=self.model)
+            m = compare(prepared, self._prepared(i), model=self.model, stats=self)
             if m.score >= min_score:
                 scored.append((m.score, i, m))
         scored.sort(key=lambda t: (-t[0], self.ids[t[1]]))
