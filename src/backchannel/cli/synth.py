@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from backchannel.cli.context import AppContext, pass_app
 from backchannel.ingest.manifest import read_manifest
 from backchannel.ingest.stix_bundle import import_stix
-from backchannel.store.knowledge import person_stats, table_counts
+from backchannel.store.dedup import deduplicate
+from backchannel.store.knowledge import canonical_map, person_stats, table_counts
 
 if TYPE_CHECKING:
     from backchannel.synth import SynthSummary
@@ -103,7 +105,8 @@ def synth(app: AppContext, persons: int, seed: int, out: Path) -> None:
 )
 @pass_app
 def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
-    """Create the knowledge base, load synthetic demo data, and summarise what is in it.
+    """Create the knowledge base, load synthetic demo data, resolve duplicates, and summarise
+    what is in it.
 
     Safe to run again: the data is regenerated identically and re-importing changes nothing.
     """
@@ -130,9 +133,14 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
                 r = import_stix(store, files, env, on_object=advance_from(done))
                 done += r.counts.objects
                 results.append((env, r))
+        with store.write() as conn:
+            resolved = deduplicate(conn, now=datetime.now(UTC))
         with store.read() as conn:
             counts = table_counts(conn)
             cells = person_stats(conn)
+            canonical = canonical_map(conn)
+        # Records merged into clusters count once per cluster.
+        persons = counts["persons"] - len(canonical) + len(set(canonical.values()))
     finally:
         store.close()
     if app.json:
@@ -141,6 +149,8 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
                 "database": store.url,
                 "data": str(data_dir),
                 **counts,
+                "persons_after_resolution": persons,
+                "resolution": resolved.as_dict(),
                 "imports": [{"source": e.source, **r.counts.as_dict()} for e, r in results],
             }
         )
@@ -164,8 +174,13 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
     app.console.print(imp)
     kb = Table(title="knowledge base", title_justify="left", show_header=False)
     for key in ("records", "statements", "persons", "groups", "locations", "reports"):
-        kb.add_row(key, f"{counts[key]:,}")
+        kb.add_row("person records" if key == "persons" else key, f"{counts[key]:,}")
+    kb.add_row("persons after resolution", f"{persons:,}")
     app.console.print(kb)
+    app.console.print(
+        f"resolution: {resolved.merged:,} merges by the system (corroborated, never on a "
+        f"kunya), {resolved.proposed:,} pairs proposed for review (backchannel proposals)"
+    )
     by_status: dict[str, int] = {}
     for (_g, _n, s), c in cells.items():
         by_status[s] = by_status.get(s, 0) + c
