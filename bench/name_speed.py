@@ -1,6 +1,6 @@
 """How fast names are parsed and compared, on invented names.
 
-    .venv/bin/python bench/name_speed.py
+.venv/bin/python bench/name_speed.py
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import click
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from backchannel.cli.context import AppContext, pass_app
 from backchannel.errors import InvalidInput
 from backchannel.resolve.cluster import Judgement, Verdict
+from backchannel.resolve.dedup import Scorer
 from backchannel.store.dedup import AUTO_MERGE, PROPOSE, deduplicate
 from backchannel.store.judgement import cluster_of, record_judgement, retract, unmerge
 from backchannel.store.schema import proposal
@@ -128,8 +130,16 @@ def unmerge_(
     type=click.FloatRange(0, 1),
     help="Score at or above which a pair is proposed for review.",
 )
+@click.option(
+    "--engine",
+    default="local",
+    show_default=True,
+    type=click.Choice(["local", "spark"]),
+    help="Score pairs on this machine, or on Apache Spark in local mode (needs the 'spark' "
+    "extra and Java); both give the same pairs and clusters.",
+)
 @pass_app
-def resolve_(app: AppContext, auto_merge: float, propose: float) -> None:
+def resolve_(app: AppContext, auto_merge: float, propose: float, engine: str) -> None:
     """Find records of the same person: blocking, scoring, merges and review proposals.
 
     Judged pairs are never proposed or merged again, and no merge joins clusters an analyst
@@ -139,16 +149,24 @@ def resolve_(app: AppContext, auto_merge: float, propose: float) -> None:
         raise InvalidInput("--propose must not exceed --auto-merge")
     store = app.store()
     try:
-        with Progress(
-            *Progress.get_default_columns(), console=app.console, transient=True, disable=app.json
-        ) as progress:
+        with (
+            ExitStack() as stack,
+            Progress(
+                *Progress.get_default_columns(),
+                console=app.console,
+                transient=True,
+                disable=app.json,
+            ) as progress,
+        ):
             task = progress.add_task("scoring candidate pairs", total=None)
+            scorer = _spark_scorer(stack) if engine == "spark" else None
             with store.write() as conn:
                 summary = deduplicate(
                     conn,
                     now=datetime.now(UTC),
                     auto_merge=auto_merge,
                     propose=propose,
+                    scorer=scorer,
                     progress=lambda n, total: progress.update(task, completed=n, total=total),
                 )
     finally:
@@ -161,6 +179,19 @@ def resolve_(app: AppContext, auto_merge: float, propose: float) -> None:
         table.add_row(key.replace("_", " "), f"{value:,}")
     app.console.print(table)
     app.console.print("review proposals with: backchannel proposals")
+
+
+def _spark_scorer(stack: ExitStack) -> Scorer:
+    """The Spark scorer on a local session that ``stack`` stops."""
+    try:
+        from backchannel.resolve.spark import local_spark_session, spark_scorer
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("pyspark", "py4j"):
+            raise  # a bug, not a missing extra
+        raise InvalidInput(
+            "--engine spark needs pyspark", why=f"install the 'spark' extra: {exc}"
+        ) from None
+    return spark_scorer(stack.enter_context(local_spark_session()))
 
 
 @click.command()
