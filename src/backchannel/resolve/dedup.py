@@ -16,6 +16,7 @@ import orjson
 
 from backchannel.resolve.blocking import DEFAULT_MAX_BLOCK, blocking_keys, blocks, candidate_pairs
 from backchannel.resolve.cluster import pair
+from backchannel.resolve.evidence import birth_date_level, gender_level
 from backchannel.resolve.matcher import Prepared, compare, prepare
 from backchannel.resolve.name_stats import KeyCounts
 from backchannel.resolve.profile import PersonProfile
@@ -105,12 +106,31 @@ def sorted_pairs(scored: list[ScoredPair]) -> list[ScoredPair]:
     return sorted(scored, key=lambda p: (-round(p.score, 9), p.left, p.right))
 
 
-class ClusterState:
-    """Union-find over canonical ids that refuses unions across a "not same"."""
+def hard_conflict(a: PersonProfile, b: PersonProfile) -> bool:
+    """Two records that cannot be one person: their birth dates or genders contradict."""
+    return (
+        birth_date_level(a.birth_dates, b.birth_dates) == "conflict"
+        or gender_level(a.genders, b.genders) == "conflict"
+    )
 
-    def __init__(self, canonical: Mapping[str, str], not_same: Set[tuple[str, str]]) -> None:
+
+class ClusterState:
+    """Union-find over canonical ids that refuses unions across a "not same", and (given a
+    ``conflict`` test) unions that would put contradicting records into one cluster — so one
+    wrong link cannot chain unrelated people together."""
+
+    def __init__(
+        self,
+        canonical: Mapping[str, str],
+        not_same: Set[tuple[str, str]],
+        conflict: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self.parent: dict[str, str] = {}
         self.canonical = canonical
+        self.conflict = conflict
+        self.members: dict[str, list[str]] = {}
+        for member, anchor in canonical.items():
+            self.members.setdefault(anchor, []).append(member)
         self.apart: dict[str, set[str]] = {}
         for a, b in not_same:
             ra, rb = self.find(a), self.find(b)
@@ -126,9 +146,19 @@ class ClusterState:
             self.parent[x], x = root, self.parent[x]
         return root
 
+    def _members(self, root: str) -> list[str]:
+        return self.members.get(root, [root])
+
     def can_join(self, a: str, b: str) -> bool:
         ra, rb = self.find(a), self.find(b)
-        return rb not in self.apart.get(ra, set())
+        if rb in self.apart.get(ra, set()):
+            return False
+        if self.conflict is not None:
+            for x in self._members(ra):
+                for y in self._members(rb):
+                    if self.conflict(x, y):
+                        return False
+        return True
 
     def join(self, a: str, b: str) -> None:
         ra, rb = self.find(a), self.find(b)
@@ -136,6 +166,8 @@ class ClusterState:
             return
         keep, gone = min(ra, rb), max(ra, rb)
         self.parent[gone] = keep
+        self.members[keep] = self._members(keep) + self._members(gone)
+        self.members.pop(gone, None)
         moved = self.apart.pop(gone, set())
         self.apart.setdefault(keep, set()).update(moved)
         for other in moved:
@@ -149,7 +181,7 @@ class Decisions:
     merges: list[ScoredPair] = field(default_factory=list)
     proposals: list[ScoredPair] = field(default_factory=list)
     same_cluster: int = 0
-    blocked_by_not_same: int = 0
+    blocked_by_not_same: int = 0  # or by contradicting records in the two clusters
 
 
 def decide(

@@ -24,6 +24,7 @@ from backchannel.resolve.dedup import (
     ClusterState,
     Scorer,
     decide,
+    hard_conflict,
     score_pairs,
 )
 from backchannel.resolve.screening import decode_profile
@@ -78,7 +79,10 @@ def deduplicate(
         scored, stats = score_pairs(profiles, canonical, set(judged), propose, progress=progress)
     else:
         scored, stats = scorer(profiles, canonical, set(judged), propose)
-    decisions = decide(scored, ClusterState(canonical, not_same), auto_merge=auto_merge)
+    state = ClusterState(
+        canonical, not_same, conflict=lambda x, y: hard_conflict(profiles[x], profiles[y])
+    )
+    decisions = decide(scored, state, auto_merge=auto_merge)
     created = to_text(now)
     conn.execute(delete(proposal))
     if decisions.proposals:
