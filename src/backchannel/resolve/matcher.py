@@ -97,9 +97,14 @@ class Match:
     kunya_only: bool = False  # the best name pair rests on a kunya ("Abu X") on either side
 
     @property
+    def names_agree(self) -> bool:
+        """Some name of each matches (fair or better): without it nothing is a match."""
+        return self.level("name").split("-")[0] in ("exact", "strong", "good", "fair")
+
+    @property
     def may_auto_merge(self) -> bool:
-        """Never on a kunya, never on names alone: something besides the name must agree."""
-        return self.corroborated and not self.kunya_only
+        """Never on a kunya, never on names alone, never without agreeing names."""
+        return self.corroborated and not self.kunya_only and self.names_agree
 
     def level(self, feature: str) -> str:
         for c in self.contributions:
