@@ -23,6 +23,7 @@ from backchannel.resolve.dedup import (
     ClusterState,
     ScoredPair,
     decide,
+    hard_conflict,
     score_pairs,
 )
 from backchannel.resolve.matcher import Prepared, compare, prepare
@@ -50,6 +51,12 @@ class OursRun:
         return sum(self.seconds.values())
 
 
+def _state(profiles: Mapping[str, PersonProfile]) -> ClusterState:
+    """The cluster state ``store.dedup.deduplicate`` decides with, on a store with no
+    judgements: no "not same", and no merge that puts contradicting records in one cluster."""
+    return ClusterState({}, set(), conflict=lambda x, y: hard_conflict(profiles[x], profiles[y]))
+
+
 def run(profiles: Mapping[str, PersonProfile], *, log: Callable[[str], None]) -> OursRun:
     """Score and decide with the defaults (auto-merge 0.9, propose 0.5), timed."""
     last = [time.perf_counter()]
@@ -63,7 +70,7 @@ def run(profiles: Mapping[str, PersonProfile], *, log: Callable[[str], None]) ->
     scored, stats = score_pairs(profiles, {}, set(), PROPOSE, progress=progress)
     score_s = time.perf_counter() - t
     t = time.perf_counter()
-    decisions = decide(scored, ClusterState({}, set()), auto_merge=AUTO_MERGE)
+    decisions = decide(scored, _state(profiles), auto_merge=AUTO_MERGE)
     decide_s = time.perf_counter() - t
     merges = [(p.left, p.right) for p in decisions.merges]
     proposed = [(p.left, p.right) for p in decisions.proposals]
@@ -97,9 +104,10 @@ def what_if(
     rule: bool,
 ) -> dict[str, str]:
     """Clusters if the auto-merge threshold were ``auto_merge`` and, with ``rule`` off, if
-    merging did not need corroboration or a non-kunya name (a sensitivity, not the system)."""
+    merging did not need corroboration or a non-kunya name (a sensitivity, not the system).
+    The cluster-level guard against contradicting records stays on."""
     pairs = scored if rule else [replace(p, may_auto_merge=True) for p in scored]
-    decisions = decide(pairs, ClusterState({}, set()), auto_merge=auto_merge)
+    decisions = decide(pairs, _state(profiles), auto_merge=auto_merge)
     return clusters_from_pairs(profiles, [(p.left, p.right) for p in decisions.merges])
 
 
@@ -181,7 +189,9 @@ def analyse(
             if flags["kunya_only"] and _strong_alternative(prepared[a], prepared[b]) >= 0.92:
                 notes["held back on a kunya although a strong full-name pair scores ≥ 0.92"] += 1
         else:
-            reason = "other (would merge: check!)"
+            reason = (
+                f"score ≥ {AUTO_MERGE}, mergeable, refused: its clusters hold contradicting records"
+            )
         reasons[reason] += 1
         score, combo, flags = _levels(prepared[a], prepared[b])
         combos.setdefault(reason, Counter())[combo] += 1

@@ -314,9 +314,9 @@ def failure_analysis(un_result: dict[str, Any]) -> list[str]:
     for cat in screen_un.CATEGORIES:
         misses = [o for k, o in ours_by.items() if k[0] == cat and o["rank"] != 1]
         tags = Counter(t for o in misses for t in o["tags"])
-        line = f"- {cat}: ours misses {len(misses)}; " + ", ".join(
-            f"{t} {c}" for t, c in tags.most_common()
-        )
+        line = f"- {cat}: ours misses {len(misses)}"
+        if tags:
+            line += "; " + ", ".join(f"{t} {c}" for t, c in tags.most_common())
         if theirs_by:
             both = sum(
                 1
