@@ -46,29 +46,28 @@ class EntityView:
         return assess_status(self.statements)
 
 
-def _latest() -> Any:
-    """Newest version of each record, with its revoked flag."""
-    newest = (
-        select(record.c.stix_id, func.max(record.c.version).label("version"))
-        .group_by(record.c.stix_id)
-        .subquery("newest")
-    )
-    return (
-        select(record.c.stix_id, record.c.version, record.c.revoked)
-        .join(
-            newest, and_(record.c.stix_id == newest.c.stix_id, record.c.version == newest.c.version)
-        )
-        .subquery("latest")
-    )
-
-
 def _statement_query() -> Any:
-    latest = _latest()
+    """Statements with the newest version of their record and its revoked flag.
+
+    Correlated on each statement's record (primary-key look-ups), so reading one entity never
+    scans the whole archive; a group-by over every record made profile refreshes quadratic.
+    """
+    newest = record.alias("newest")
+    latest_version = (
+        select(func.max(newest.c.version))
+        .where(newest.c.stix_id == statement.c.record_id)
+        .scalar_subquery()
+    )
     return select(
         statement,
-        latest.c.version.label("latest_version"),
-        latest.c.revoked.label("latest_revoked"),
-    ).join(latest, statement.c.record_id == latest.c.stix_id)
+        record.c.version.label("latest_version"),
+        record.c.revoked.label("latest_revoked"),
+    ).select_from(
+        statement.join(
+            record,
+            and_(record.c.stix_id == statement.c.record_id, record.c.version == latest_version),
+        )
+    )
 
 
 def _to_stored(row: Row[Any]) -> StoredStatement:
