@@ -20,10 +20,9 @@ if TYPE_CHECKING:
     from backchannel.synth import SynthSummary
 
 
-def _generate(app: AppContext, out: Path, persons: int, seed: int) -> SynthSummary:
-    from backchannel.synth import generate  # imported late: only these commands need it
-
-    with Progress(
+def _bar(app: AppContext) -> Progress:
+    """A progress bar with a count, on stderr's console, silent under --json."""
+    return Progress(
         *Progress.get_default_columns()[:1],
         BarColumn(),
         MofNCompleteColumn(),
@@ -31,7 +30,13 @@ def _generate(app: AppContext, out: Path, persons: int, seed: int) -> SynthSumma
         console=app.console,
         transient=True,
         disable=app.json,
-    ) as progress:
+    )
+
+
+def _generate(app: AppContext, out: Path, persons: int, seed: int) -> SynthSummary:
+    from backchannel.synth import generate  # imported late: only these commands need it
+
+    with _bar(app) as progress:
         task = progress.add_task("generating persons", total=persons)
         return generate(
             out, persons=persons, seed=seed, progress=lambda n: progress.update(task, completed=n)
@@ -113,15 +118,7 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
     summary = _generate(app, data_dir, persons, seed)
     store = app.store(create=True)
     try:
-        with Progress(
-            *Progress.get_default_columns()[:1],
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=app.console,
-            transient=True,
-            disable=app.json,
-        ) as progress:
+        with _bar(app) as progress:
             task = progress.add_task("importing", total=summary.objects)
             results = []
 

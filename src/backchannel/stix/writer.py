@@ -29,7 +29,7 @@ from backchannel.stix.extension import (
 )
 from backchannel.stix.extract import is_reference
 from backchannel.stix.markings import TLP2_IDS, tlp2_marking_definition
-from backchannel.store.knowledge import EntityView, iter_entities
+from backchannel.store.knowledge import EntityView, iter_entities, label_of
 from backchannel.store.schema import delivery, envelope, record
 from backchannel.store.timefmt import stix_time
 
@@ -105,7 +105,6 @@ def export_archive(
             return
         if filt.modified_since and ver < filt.modified_since:
             return
-        writer.out  # noqa: B018 - keep the writer referenced for readers of this closure
         writer.write(orjson.loads(body))
 
     for sid, ver, _type, body, tlp in conn.execute(q):
@@ -232,7 +231,7 @@ def entity_object(view: EntityView, stmts: Sequence[StoredStatement]) -> dict[st
     """One entity as a STIX object built from the given (non-link) statements."""
     if view.kind is EntityKind.PERSON:
         obj = _common(view, stmts, "identity")
-        obj["name"] = _label(stmts, view.id)
+        obj["name"] = label_of(stmts, view.id)
         obj["identity_class"] = "individual"
         rest = [s for s in stmts if s.prop not in _PROFILE_PROPS]
         obj["extensions"] = {PERSON_PROFILE: _profile(stmts)}
@@ -253,12 +252,6 @@ def entity_object(view: EntityView, stmts: Sequence[StoredStatement]) -> dict[st
             obj[prop] = _decoded(_best(group))
     obj.setdefault("extensions", {})[PROVENANCE] = _provenance(stmts)
     return obj
-
-
-def _label(stmts: Sequence[StoredStatement], fallback: str) -> str:
-    from backchannel.store.knowledge import label_of
-
-    return label_of(stmts, fallback)
 
 
 def relationship_objects(
