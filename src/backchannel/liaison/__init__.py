@@ -1,0 +1,1 @@
+"""Liaison: partners, agreements, the release policy, releases, requests, relays, statistics."""
