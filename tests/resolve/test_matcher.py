@@ -122,3 +122,43 @@ def test_kunya_alone_never_allows_an_automatic_merge() -> None:
 
     m = compare(prepare(person("a", "1980-01-01")), prepare(person("b", "1980-01-01")))
     assert m.kunya_only and not m.may_auto_merge
+
+
+def test_a_strong_full_name_outranks_an_exact_kunya() -> None:
+    """Two records share a kunya exactly and their full names closely (one typo): the full
+    names are the better evidence, so the pair neither rests on the kunya nor is weak."""
+
+    def person(eid: str, full: str) -> PersonProfile:
+        return PersonProfile(
+            eid,
+            (NameEntry(full, "name", False), NameEntry("Abu Khalil", "kunya", False)),
+            parse_dates(["1980-01-01"]),
+            frozenset({"SY"}),
+            frozenset({"male"}),
+            frozenset(),
+            (),
+        )
+
+    m = compare(
+        prepare(person("a", "Yusuf bin Hamid al-Qaryani")),
+        prepare(person("b", "Yousef bin Hamid al-Qaryany")),
+    )
+    assert not m.kunya_only and not m.weak_name
+    assert m.level("name") in ("exact", "strong", "good")
+    assert m.may_auto_merge
+
+
+def test_a_nom_de_guerre_does_not_allow_an_automatic_merge() -> None:
+    def person(eid: str) -> PersonProfile:
+        return PersonProfile(
+            eid,
+            (NameEntry("Abu Muhammad al-Faransi", "alias", False),),
+            parse_dates(["1980-01-01"]),
+            frozenset({"FR"}),
+            frozenset({"male"}),
+            frozenset(),
+            (),
+        )
+
+    m = compare(prepare(person("a")), prepare(person("b")))
+    assert m.kunya_only and not m.may_auto_merge

@@ -63,7 +63,10 @@ def test_kunya_with_nisba_and_title() -> None:
         ("Abu Hamza", Role.KUNYA),
         ("al-Wardani", Role.NISBA),
     ]
-    assert not name.is_kunya_only
+    # A kunya and a nisba with no given name is a nom de guerre: it rests on the kunya.
+    assert name.is_kunya_only and name.is_weak
+    assert not parse_name("Hamza Abu Khalil al-Wardani").is_kunya_only
+    assert not parse_name("Abu Hamza Khalid al-Wardani").is_kunya_only
     assert name.keys == ("abhmza", "wrdni")  # the title carries no evidence
     arabic = parse_name("الشيخ أبو حمزة الورداني")
     assert [t.role for t in arabic.tokens] == [Role.LAQAB, Role.KUNYA, Role.NISBA]

@@ -209,32 +209,38 @@ def _kunya(entry: NameEntry, parsed: ParsedName) -> bool:
 
 
 def best_names(
-    a: Prepared, b: Prepared, *, weight: Weight | None = None
+    a: Prepared, b: Prepared, *, weight: Weight | None = None, model: Model | None = None
 ) -> tuple[NameMatch | None, bool, bool]:
-    """The best-matching pair of names (any name or alias of each), whether it is weak, and
-    whether it rests on a kunya."""
+    """The name pair (any name or alias of each) that is the strongest evidence, whether it is
+    weak, and whether it rests on a kunya.
+
+    Pairs are ranked by the model's weight for their level, then by similarity: an exact
+    match of a kunya ("exact-weak") must not outrank a strong match of full names.
+    """
+    model = model or default_model()
     best: NameMatch | None = None
-    best_key = (-1.0, False)
+    best_key = (-math.inf, -1.0)
+    best_weak = True
     kunya = False
     for ea, pa in a.names:
         for eb, pb in b.names:
             m = name_similarity(pa, pb, weight=weight)
-            strong = not (_entry_weak(ea, pa) or _entry_weak(eb, pb))
-            key = (m.score, strong)
+            weak = _entry_weak(ea, pa) or _entry_weak(eb, pb)
+            key = (model.weight("name", name_level(m.score, weak)), m.score)
             if key > best_key:
-                best, best_key = m, key
+                best, best_key, best_weak = m, key, weak
                 kunya = _kunya(ea, pa) or _kunya(eb, pb)
     if best is None:
         return None, True, False
-    return best, not best_key[1], kunya
+    return best, best_weak, kunya
 
 
 def evidence_levels(
-    a: Prepared, b: Prepared, *, weight: Weight | None = None
+    a: Prepared, b: Prepared, *, weight: Weight | None = None, model: Model | None = None
 ) -> tuple[dict[str, str], NameMatch | None, bool, bool]:
     """The level of every feature for a pair (what the model weighs), and the name pair's
     weakness and kunya flags."""
-    name, weak, kunya = best_names(a, b, weight=weight)
+    name, weak, kunya = best_names(a, b, weight=weight, model=model)
     pa, pb = a.profile, b.profile
     levels = {
         "name": name_level(name.score, weak) if name is not None else MISSING,
@@ -260,7 +266,7 @@ def compare(
     names count for more than common ones; without it that feature is left out.
     """
     model = model or default_model()
-    levels, name, weak, kunya = evidence_levels(a, b, weight=weight)
+    levels, name, weak, kunya = evidence_levels(a, b, weight=weight, model=model)
     contributions = [Contribution("bias", "", model.bias)]
     contributions.extend(Contribution(f, levels[f], model.weight(f, levels[f])) for f in FEATURES)
     beta = model.coefficients.get(RARITY)

@@ -35,7 +35,9 @@ class ParsedName:
     """A name split into parts, with what matching needs precomputed.
 
     ``keys``: the distinct keys of the parts that carry evidence (not initials, not titles),
-    in order. ``is_kunya_only``: every such part is a kunya ("Abu Khalil"). ``is_weak``: too
+    in order. ``is_kunya_only``: the name rests on a kunya: it has one and no given name, nasab or
+    family name beside it ("Abu Khalil", or a nom de guerre like "Abu Khalil al-Shami", whose
+    nisba says only where its bearer came from). ``is_weak``: too
     little to identify anyone on its own: no parts, a kunya only, a single part ("Mohammed",
     "al-Qaryani"), or only very common given names ("Mohammed Ali"). ``weights``: the
     default evidential weight of each part (:func:`.common_name.token_weight`).
@@ -139,6 +141,10 @@ def parse_name(text: str) -> ParsedName:
     return _parse(text)
 
 
+# Parts that name the person rather than a child (kunya) or a place or tribe (nisba).
+_PERSONAL_ROLES = frozenset({Role.GIVEN, Role.NASAB, Role.FAMILY})
+
+
 @lru_cache(maxsize=1 << 14)
 def _parse(text: str) -> ParsedName:
     pieces = _pieces(text)
@@ -146,7 +152,9 @@ def _parse(text: str) -> ParsedName:
     tokens = tuple(t for t, _ in made)
     evidence = [t for t in tokens if t.role is not Role.INITIAL and t.role is not Role.LAQAB]
     keys = tuple(dict.fromkeys(t.key for t in evidence))
-    kunya_only = bool(evidence) and all(t.role is Role.KUNYA for t in evidence)
+    kunya_only = any(t.role is Role.KUNYA for t in evidence) and not any(
+        t.role in _PERSONAL_ROLES for t in evidence
+    )
     weak = kunya_only or len(keys) < 2 or all(k in COMMON_GIVEN_KEYS for k in keys)
     weights = tuple(w for _, w in made)
     return ParsedName(text, tokens, _script(pieces), keys, kunya_only, weak, weights)
