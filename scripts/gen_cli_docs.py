@@ -29,17 +29,27 @@ def render() -> str:
         **cli.context_settings,
     )
     lines += ["```", cli.get_help(root), "```", ""]
-    for name in sorted(cli.commands):
-        command = cli.commands[name]
+    lines += _commands(cli, root, level=2)
+    return "\n".join(lines)
+
+
+def _commands(group: click.Group, parent: click.Context, *, level: int) -> list[str]:
+    """Every command of a group, and of its sub-groups, each under its own heading."""
+    lines: list[str] = []
+    for name in sorted(group.commands):
+        command = group.commands[name]
         ctx = click.Context(
             command,
-            info_name=f"backchannel {name}",
-            parent=root,
+            info_name=name,
+            parent=parent,
             terminal_width=100,
             max_content_width=100,
         )
-        lines += [f"## `backchannel {name}`", "", "```", command.get_help(ctx), "```", ""]
-    return "\n".join(lines)
+        path = ctx.command_path
+        lines += [f"{'#' * level} `{path}`", "", "```", command.get_help(ctx), "```", ""]
+        if isinstance(command, click.Group):
+            lines += _commands(command, ctx, level=level + 1)
+    return lines
 
 
 if __name__ == "__main__":

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import sys
+import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 import click
+import orjson
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from backchannel.audit.log import Action, Event, append
 from backchannel.cli.context import AppContext, pass_app
 from backchannel.errors import InvalidInput
 from backchannel.ingest.formats import FORMATS, InputFormat, input_format
@@ -199,6 +205,7 @@ def _run_import(
             store,
             files,
             env,
+            actor=f"user:{app.settings.user}",
             strict=strict,
             batch_size=batch_size,
             on_batch=on_batch,
@@ -269,6 +276,7 @@ def _report_import(app: AppContext, summary: ImportSummary) -> None:
     default=None,
     help="Write to this file instead of stdout.",
 )
+@click.option("--purpose", default=None, help="Purpose or case reference, for the audit log.")
 @pass_app
 def export(
     app: AppContext,
@@ -278,8 +286,12 @@ def export(
     max_tlp: str,
     modified_since: str | None,
     output: Path | None,
+    purpose: str | None,
 ) -> None:
-    """Export a STIX 2.1 bundle of received objects or of the knowledge."""
+    """Export a STIX 2.1 bundle of received objects or of the knowledge.
+
+    The export is logged (ids and count) before the bundle is written out.
+    """
     since = None
     if modified_since is not None:
         if not is_timestamp(modified_since):
@@ -292,22 +304,55 @@ def export(
         raise InvalidInput("--all-versions applies to received objects, not --knowledge")
     filt = ExportFilter(types=frozenset(types), max_tlp=TLP.parse(max_tlp), modified_since=since)
     store = app.store()
-    out: IO[bytes] = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
-    try:
-        with store.read() as conn:
-            if knowledge:
-                n = export_knowledge(conn, out, filt=filt)
-            else:
-                n = export_archive(conn, out, filt=filt, all_versions=all_versions)
-    finally:
-        if output:
-            out.close()
-        store.close()
+    # The bundle goes to a spool first: it is released only after its audit entry commits.
+    with tempfile.SpooledTemporaryFile(max_size=64 << 20) as spool:
+        try:
+            with store.write() as conn:
+                if knowledge:
+                    n = export_knowledge(conn, spool, filt=filt)
+                else:
+                    n = export_archive(conn, spool, filt=filt, all_versions=all_versions)
+                ids, digest = _bundle_ids(spool)
+                event = Event(
+                    Action.CONSULTATION,
+                    f"user:{app.settings.user}",
+                    subjects=ids,
+                    purpose=purpose,
+                    details={
+                        "export": "knowledge" if knowledge else "received",
+                        "objects": n,
+                        "bundle_sha256": digest,
+                    },
+                )
+                append(conn, event, now=datetime.now(UTC))
+        finally:
+            store.close()
+        spool.seek(0)
+        out: IO[bytes] = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115
+        try:
+            shutil.copyfileobj(spool, out)
+            out.flush()
+        finally:
+            if output:
+                out.close()
     if output:
         if app.json:
             app.emit_json({"output": str(output), "objects": n})
         else:
             app.console.print(f"wrote {n:,} objects to {output}")
+
+
+def _bundle_ids(spool: IO[bytes]) -> tuple[list[str], str]:
+    """The ids of the objects in a bundle as BundleWriter writes it, and its sha256."""
+    spool.seek(0)
+    digest = hashlib.sha256()
+    ids = set()
+    for line in spool:
+        digest.update(line)
+        body = line.rstrip(b"\n").removesuffix(b",")
+        if body.startswith(b"{") and not body.startswith(b'{"type":"bundle"'):
+            ids.add(orjson.loads(body)["id"])
+    return sorted(ids), digest.hexdigest()
 
 
 COMMANDS = [init, import_, export]

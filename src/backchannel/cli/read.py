@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 from rich.table import Table
 
+from backchannel.audit.log import Action, Event, append, keyed_hash, query_secret
 from backchannel.cli.context import AppContext, pass_app
 from backchannel.model.statement import State, StoredStatement
 from backchannel.store.knowledge import EntityView, get_entity, person_stats, search
@@ -47,15 +49,33 @@ def _statement_table(
     return table
 
 
+def actor(app: AppContext) -> str:
+    """Who is acting, for the audit log."""
+    return f"user:{app.settings.user}"
+
+
 @click.command()
 @click.argument("entity_id")
+@click.option("--purpose", default=None, help="Purpose or case reference, for the audit log.")
 @pass_app
-def show(app: AppContext, entity_id: str) -> None:
-    """An entity with every statement: value, source, grade, marking, validity and history."""
+def show(app: AppContext, entity_id: str, purpose: str | None) -> None:
+    """An entity with every statement: value, source, grade, marking, validity and history.
+
+    The consultation is logged (who, when, which ids, why) before anything is shown.
+    """
     store = app.store()
     try:
-        with store.read() as conn:
+        with store.write() as conn:
             view = get_entity(conn, entity_id)
+            shown = {view.id, *view.members}
+            event = Event(
+                Action.CONSULTATION,
+                actor(app),
+                subjects=sorted(shown),
+                purpose=purpose,
+                details={"statements": len(view.statements), "linked_from": len(view.mentioned_by)},
+            )
+            append(conn, event, now=datetime.now(UTC))
     finally:
         store.close()
     if app.json:
@@ -102,13 +122,25 @@ def _entity_dict(view: EntityView) -> dict[str, Any]:
     type=click.IntRange(1, 1000),
     help="At most this many entities.",
 )
+@click.option("--purpose", default=None, help="Purpose or case reference, for the audit log.")
 @pass_app
-def search_(app: AppContext, text: str, limit: int) -> None:
-    """Find entities by words in their names, aliases (any script) or descriptions."""
+def search_(app: AppContext, text: str, limit: int, purpose: str | None) -> None:
+    """Find entities by words in their names, aliases (any script) or descriptions.
+
+    The search is logged with the ids it returned; the query itself only as a keyed hash.
+    """
     store = app.store()
     try:
-        with store.read() as conn:
+        with store.write() as conn:
             hits = search(conn, text, limit=limit)
+            event = Event(
+                Action.CONSULTATION,
+                actor(app),
+                subjects=[h.entity_id for h in hits],
+                purpose=purpose,
+                details={"query_hmac": keyed_hash(query_secret(conn), text), "hits": len(hits)},
+            )
+            append(conn, event, now=datetime.now(UTC))
     finally:
         store.close()
     if app.json:

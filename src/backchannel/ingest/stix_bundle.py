@@ -9,19 +9,22 @@ with ``strict`` the whole import is one transaction and nothing lands if anythin
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 
+from backchannel.audit.log import Action, Event, append
 from backchannel.errors import InvalidInput
 from backchannel.ingest.formats import STIX, InputFormat
 from backchannel.model.envelope import Envelope
 from backchannel.stix.reader import Located, expand_inputs
 from backchannel.stix.validate import validate_object
-from backchannel.store.archive import Counts, write_batch
+from backchannel.store.archive import BatchResult, Counts, version_of, write_batch
 from backchannel.store.engine import Store
 
 DEFAULT_BATCH = 2000
@@ -90,6 +93,45 @@ class StrictImportFailed(InvalidInput):
         )
 
 
+def _log_collection(
+    conn: Connection,
+    envelope: Envelope,
+    objects: list[dict[str, Any]],
+    result: BatchResult,
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    """One audit entry per batch that archived or re-delivered something (ids, counts, hash)."""
+    c = result.counts
+    if not (c.new or c.new_version or c.older_version or c.redelivered):
+        return  # nothing collected: a repeated import writes nothing, not even to the log
+    conflicted = {conflict.index for conflict in result.conflicts}
+    keys = sorted(
+        (obj["id"], version_of(obj)) for i, obj in enumerate(objects) if i not in conflicted
+    )
+    append(
+        conn,
+        Event(
+            Action.COLLECTION,
+            actor,
+            subjects=sorted({sid for sid, _version in keys}),
+            details={
+                "envelope": envelope.id,
+                "objects": len(keys),
+                "new": c.new,
+                "new_version": c.new_version,
+                "older_version": c.older_version,
+                "redelivered": c.redelivered,
+                "statements": c.statements,
+                # sha256 of the sorted (id, version) pairs of the batch
+                "batch_sha256": hashlib.sha256(orjson.dumps(keys)).hexdigest(),
+            },
+        ),
+        now=now,
+    )
+
+
 def import_stix(
     store: Store,
     inputs: list[str],
@@ -101,11 +143,13 @@ def import_stix(
     on_batch: Callable[[BatchDone], None] | None = None,
     on_object: Callable[[int], None] | None = None,
     fmt: InputFormat | None = None,
+    actor: str = "system",
 ) -> ImportSummary:
     """Import files, directories or ``-`` (stdin), delivered under ``envelope``.
 
     ``fmt`` says how to read them (default: STIX 2.1 bundles); every format yields STIX
-    objects, so validation, archiving and statements are the same for all.
+    objects, so validation, archiving and statements are the same for all. Each batch that
+    archives something is logged as a *collection* by ``actor`` in the batch's transaction.
     """
     fmt = fmt or STIX
     files = expand_inputs(inputs, suffixes=fmt.suffixes)
@@ -126,7 +170,9 @@ def import_stix(
             return
         received_at = clock()
         with transaction(conn_outer) as conn:
-            result = write_batch(conn, envelope, [loc.obj for loc in batch], received_at)
+            objects = [loc.obj for loc in batch]
+            result = write_batch(conn, envelope, objects, received_at)
+            _log_collection(conn, envelope, objects, result, actor=actor, now=received_at)
         for conflict in result.conflicts:
             loc = batch[conflict.index]
             summary.rejections.append(

@@ -5,6 +5,9 @@
 * statement provenance: a property extension on any SDO/SRO of a knowledge export that lists the
   statements the object was built from, each with its source, grade, marking and dates, so an
   export can be imported elsewhere without losing who said what.
+* statistics: a property extension on ``note`` carrying a statistics release (counts by group ×
+  nationality × status with small cells suppressed; ``schema/statistics.json``,
+  ``liaison/statistics.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 PROJECT_IDENTITY = "identity--ef995a80-d375-4416-aa65-e37e0d7c7725"
 PERSON_PROFILE = "extension-definition--2ef024af-703e-43d4-b8a5-15daef67bd1d"
 PROVENANCE = "extension-definition--46b1e98d-5963-470b-becf-ab28710d8f30"
+STATISTICS = "extension-definition--3dfac56c-00dd-49ca-97cf-4706020f9e14"
 
 _CREATED = "2026-11-27T00:00:00.000Z"
 
@@ -31,6 +35,13 @@ def person_profile_schema() -> dict[str, Any]:
 @cache
 def provenance_schema() -> dict[str, Any]:
     text = resources.files("backchannel.stix").joinpath("schema/provenance.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def statistics_schema() -> dict[str, Any]:
+    text = resources.files("backchannel.stix").joinpath("schema/statistics.json").read_text()
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -72,5 +83,12 @@ def extension_definitions() -> list[dict[str, Any]]:
             "name": "backchannel statement provenance",
             "description": provenance_schema()["description"],
             "schema": "https://backchannel.invalid/schema/provenance/1.0.json",
+        },
+        common
+        | {
+            "id": STATISTICS,
+            "name": "backchannel statistics release",
+            "description": statistics_schema()["description"],
+            "schema": "https://backchannel.invalid/schema/statistics/1.0.json",
         },
     ]

@@ -124,21 +124,21 @@ def _included(s: StoredStatement, filt: ExportFilter) -> bool:
     return s.state is State.CURRENT and s.tlp.rank <= filt.max_tlp.rank
 
 
-def _provenance(stmts: Sequence[StoredStatement]) -> dict[str, Any]:
+def statement_extension(stmts: Sequence[StoredStatement], *, name_sources: bool) -> dict[str, Any]:
+    """A property extension listing statements with their grade, marking and validity, and
+    (``name_sources``: the provenance extension) who reported them, when."""
     items = []
     for s in stmts:
-        item: dict[str, Any] = {
-            "property": s.prop,
-            "value": s.value,
-            "source": s.source,
-            "originator": s.originator,
-            "channel": s.channel,
+        item: dict[str, Any] = {"property": s.prop, "value": s.value}
+        if name_sources:
+            item |= {"source": s.source, "originator": s.originator, "channel": s.channel}
+        item |= {
             "reliability": s.reliability.value,
             "credibility": int(s.credibility.value),
             "tlp": s.tlp.value,
-            "first_seen": s.first_seen,
-            "last_seen": s.last_seen,
         }
+        if name_sources:
+            item |= {"first_seen": s.first_seen, "last_seen": s.last_seen}
         if s.qualifiers:
             item["qualifiers"] = dict(sorted(s.qualifiers.items()))
         if s.valid_from is not None:
@@ -148,6 +148,10 @@ def _provenance(stmts: Sequence[StoredStatement]) -> dict[str, Any]:
         items.append(item)
     items.sort(key=lambda i: orjson.dumps(i, option=orjson.OPT_SORT_KEYS))
     return {"extension_type": "property-extension", "statements": items}
+
+
+def _provenance(stmts: Sequence[StoredStatement]) -> dict[str, Any]:
+    return statement_extension(stmts, name_sources=True)
 
 
 def _decoded(s: StoredStatement) -> Any:

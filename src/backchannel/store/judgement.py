@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, or_, select
 
+from backchannel.audit.log import Action, Event, append
 from backchannel.errors import InvalidInput, NotFound
 from backchannel.resolve.cluster import Judgement, Verdict, canonical_ids, pair
 from backchannel.store.schema import cluster_member, entity, judgement
@@ -113,6 +114,20 @@ def _recluster(conn: Connection, start: Iterable[str]) -> None:
         )
 
 
+def _log(
+    conn: Connection,
+    action: Action,
+    author: str,
+    left: str,
+    right: str,
+    details: dict[str, str | int],
+    now: datetime,
+) -> None:
+    """Audit entry for a judgement, in its transaction; the reason (free text) stays out."""
+    actor = author if ":" in author else f"user:{author}"
+    append(conn, Event(action, actor, subjects=(left, right), details=details), now=now)
+
+
 def record_judgement(
     conn: Connection,
     a: str,
@@ -149,6 +164,10 @@ def record_judgement(
     ).inserted_primary_key
     assert seq is not None
     _recluster(conn, [left, right])
+    action = Action.COMBINATION if verdict is Verdict.SAME else Action.ALTERATION
+    _log(
+        conn, action, author, left, right, {"judgement": int(seq[0]), "verdict": verdict.value}, now
+    )
     return Judgement(int(seq[0]), left, right, verdict, author, reason, created)
 
 
@@ -160,7 +179,7 @@ def retract(conn: Connection, seq: int, *, author: str, reason: str, now: dateti
     already = conn.execute(select(judgement.c.seq).where(judgement.c.retracts == seq)).first()
     if already is not None:
         raise InvalidInput(f"judgement {seq} is already retracted", why=f"by {already.seq}")
-    conn.execute(
+    new = conn.execute(
         insert(judgement).values(
             left_id=row.left_id,
             right_id=row.right_id,
@@ -170,8 +189,11 @@ def retract(conn: Connection, seq: int, *, author: str, reason: str, now: dateti
             created_at=to_text(now),
             retracts=seq,
         )
-    )
+    ).inserted_primary_key
+    assert new is not None
     _recluster(conn, [row.left_id, row.right_id])
+    details: dict[str, str | int] = {"judgement": int(new[0]), "retracts": seq, "verdict": RETRACT}
+    _log(conn, Action.ALTERATION, author, row.left_id, row.right_id, details, now)
     return Judgement(
         row.seq,
         row.left_id,

@@ -163,3 +163,162 @@ proposal = Table(
     Column("created_at", String(32), nullable=False),
     Index("ix_proposal_score", "score"),
 )
+
+# --- Liaison (backchannel.liaison) -----------------------------------------------------------
+# Partners, their agreements (every version kept), who originated what, releases, requests and
+# reviews are truth; release objects are the exact bytes a partner was given.
+partner = Table(
+    "partner",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("contacts", Text, nullable=False),  # JSON list of strings
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", Text, nullable=False),
+)
+
+# Who an originator name (statement.originator) is: one of our partners, our own service, or a
+# published source. An originator nobody has classified is never released (third-party rule).
+originator = Table(
+    "originator",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("kind", String(16), nullable=False),  # partner | own | public
+    Column("partner_id", String(64), ForeignKey("partner.id"), nullable=True),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", Text, nullable=False),
+)
+
+agreement = Table(
+    "agreement",
+    metadata,
+    Column("partner_id", String(64), ForeignKey("partner.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("terms", Text, nullable=False),  # JSON (liaison.agreement.Terms.as_dict)
+    Column("author", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+release = Table(
+    "release",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("partner_id", String(64), ForeignKey("partner.id"), nullable=False),
+    Column("via", String(64), ForeignKey("partner.id"), nullable=True),
+    Column("kind", String(16), nullable=False),  # objects | statistics
+    Column("published_at", String(32), nullable=False),
+    Column("author", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("request_id", Integer, nullable=True),
+    Column("agreement_version", Integer, nullable=False),
+    Column("objects", Integer, nullable=False),  # object versions written
+    Column("bundle_sha256", String(64), nullable=False),
+    Column("audit_seq", Integer, nullable=False),
+    Index("ix_release_partner", "partner_id"),
+)
+
+# Every object version a partner was given, as the exact bytes (its TAXII collection).
+release_object = Table(
+    "release_object",
+    metadata,
+    Column("partner_id", String(64), ForeignKey("partner.id"), primary_key=True),
+    Column("object_id", String(128), primary_key=True),
+    Column("version", String(32), primary_key=True),  # the object's `modified`
+    Column("release_seq", Integer, ForeignKey("release.seq"), nullable=False),
+    Column("canonical_id", String(128), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("added_at", String(32), nullable=False),
+    Index("ix_release_object_added", "partner_id", "added_at"),
+    Index("ix_release_object_canonical", "partner_id", "canonical_id"),
+)
+
+request = Table(
+    "request",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("partner_id", String(64), ForeignKey("partner.id"), nullable=False),
+    Column("query", Text, nullable=False),  # JSON: nationalities, groups, statuses, entities
+    Column("purpose", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | approved | partial | denied
+    Column("decided_by", Text, nullable=True),
+    Column("decided_at", String(32), nullable=True),
+    Column("decision_reason", Text, nullable=True),
+    Column("release_seq", Integer, ForeignKey("release.seq"), nullable=True),
+)
+
+# Reviews of stored persons (append-only): the latest sets when the next is due.
+review = Table(
+    "review",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("entity_id", String(128), nullable=False),
+    Column("reviewed_at", String(32), nullable=False),
+    Column("reviewer", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("next_due", String(32), nullable=False),
+    Index("ix_review_entity", "entity_id"),
+)
+
+# --- Audit log (backchannel.audit) ------------------------------------------------------------
+# Append-only: migration 0001 adds triggers that refuse UPDATE and DELETE on these tables.
+# `seq` is the leaf index in the RFC 9162 Merkle tree (from 0); `leaf` holds the exact canonical
+# JSON bytes hashed into it, and the other columns repeat some of its fields for queries (the
+# verifier checks that they agree). Hashes are lowercase hex.
+audit_entry = Table(
+    "audit_entry",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(32), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("purpose", Text, nullable=True),
+    Column("recipient", Text, nullable=True),
+    Column("leaf", Text, nullable=False),
+    Column("leaf_hash", String(64), nullable=False),
+    Index("ix_audit_entry_action", "action"),
+)
+
+# Which ids an entry is about, so "who consulted or received entity X" is one index look-up.
+audit_subject = Table(
+    "audit_subject",
+    metadata,
+    Column("seq", Integer, ForeignKey("audit_entry.seq"), primary_key=True),
+    Column("subject_id", Text, primary_key=True),
+    Index("ix_audit_subject_id", "subject_id"),
+)
+
+# Hashes of complete subtrees (level >= 1; level 0 is audit_entry.leaf_hash): node (level, idx)
+# covers leaves [idx * 2**level, (idx + 1) * 2**level). Appends and proofs cost O(log n).
+audit_node = Table(
+    "audit_node",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", Integer, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# Signed tree heads: C2SP tlog-checkpoint notes signed with the audit key (Ed25519).
+audit_checkpoint = Table(
+    "audit_checkpoint",
+    metadata,
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("root", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+# Per-database secrets for keyed hashes in leaves (e.g. of search queries), created on first use.
+audit_secret = Table(
+    "audit_secret",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(64), nullable=False),  # hex
+)
+
+AUDIT_TABLES = ("audit_entry", "audit_subject", "audit_node", "audit_checkpoint", "audit_secret")

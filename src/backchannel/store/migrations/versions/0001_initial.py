@@ -1,4 +1,7 @@
-"""Initial schema: envelopes, the archive, deliveries, entities, statements, search.
+"""Initial schema: envelopes, the archive, deliveries, entities, statements, search, audit log.
+
+The audit tables are append-only (LG-5): triggers refuse UPDATE and DELETE (and, on
+PostgreSQL, TRUNCATE), and PostgreSQL also revokes those privileges from PUBLIC.
 
 Revision ID: 0001
 Revises:
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from backchannel.store.schema import SEARCHABLE_PROPS, metadata
+from backchannel.store.schema import AUDIT_TABLES, SEARCHABLE_PROPS, metadata
 
 revision = "0001"
 down_revision = None
@@ -36,6 +39,32 @@ def upgrade() -> None:
             f"CREATE INDEX ix_statement_fts ON statement USING gin "
             f"(to_tsvector('simple', value)) WHERE prop IN ({_PROPS})"
         )
+    _protect_audit(bind.dialect.name)
+
+
+def _protect_audit(dialect: str) -> None:
+    if dialect == "sqlite":
+        for table in AUDIT_TABLES:
+            for op_name in ("UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{op_name.lower()} BEFORE {op_name} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op_name} refused'); END"
+                )
+        return
+    op.execute(
+        "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$"
+    )
+    for table in AUDIT_TABLES:
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()"
+        )
+        op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC")
 
 
 def downgrade() -> None:
@@ -43,3 +72,5 @@ def downgrade() -> None:
     if bind.dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS statement_fts")
     metadata.drop_all(bind)
+    if bind.dialect.name != "sqlite":
+        op.execute("DROP FUNCTION IF EXISTS audit_append_only()")

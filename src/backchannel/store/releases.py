@@ -1,0 +1,467 @@
+"""Releases in the store: preview (a dry run) and publish (versioned objects + audit entry).
+
+Publishing writes, in one transaction, the new object versions a partner may now fetch, the
+revocations of what it may no longer hold, the release row and its audit entry (LG-2: if the
+audit write fails, nothing is published). Objects are versioned by content: publishing again
+with nothing changed writes nothing new; changed released content is a new version with a
+later ``modified``; an object that may no longer be shared gets a last version with
+``revoked: true``. A revoked id is never reused: if the entity becomes releasable again it
+gets a new id (a "generation" in the id key), because STIX forbids un-revoking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, func, insert, select, update
+
+from backchannel.audit.log import Action as AuditAction
+from backchannel.audit.log import Event, append, database_secret
+from backchannel.errors import InvalidInput
+from backchannel.liaison.policy import Context, EntityDecision
+from backchannel.liaison.project import (
+    partner_object_id,
+    project,
+    release_grading_definition,
+)
+from backchannel.model.vocab import TLP
+from backchannel.stix.extension import extension_definitions, project_identity
+from backchannel.stix.markings import tlp2_marking_definition
+from backchannel.stix.validate import validate_object
+from backchannel.store.knowledge import EntityView, canonical_map, iter_entities, label_of
+from backchannel.store.partners import (
+    current_agreement,
+    current_terms,
+    get_partner,
+    originator_map,
+)
+from backchannel.store.reviews import overdue_ids
+from backchannel.store.schema import release, release_object
+from backchannel.store.timefmt import stix_time, to_text
+
+_MS = timedelta(milliseconds=1)
+
+
+def canonical_views(conn: Connection, *, only: Iterable[str] | None = None) -> list[EntityView]:
+    """Every canonical entity with the statements of all records merged into it."""
+    canon = canonical_map(conn)
+    wanted = None if only is None else {canon.get(e, e) for e in only}
+    merged: dict[str, EntityView] = {}
+    for view in iter_entities(conn):
+        cid = canon.get(view.id, view.id)
+        if wanted is not None and cid not in wanted:
+            continue
+        if cid in merged:
+            m = merged[cid]
+            merged[cid] = EntityView(
+                cid,
+                m.kind,
+                m.stix_type,
+                m.label,
+                [*m.statements, *view.statements],
+                [],
+                (*m.members, view.id),
+            )
+        else:
+            merged[cid] = EntityView(
+                cid, view.kind, view.stix_type, view.label, list(view.statements), [], (view.id,)
+            )
+    out = []
+    for cid in sorted(merged):
+        v = merged[cid]
+        out.append(
+            EntityView(
+                cid,
+                v.kind,
+                v.stix_type,
+                label_of(v.statements, cid),
+                v.statements,
+                [],
+                tuple(sorted(v.members)),
+            )
+        )
+    return out
+
+
+def policy_context(conn: Connection, partner_id: str, now: datetime) -> Context:
+    return Context(
+        recipient=partner_id,
+        agreements=current_terms(conn),
+        originators=originator_map(conn),
+        now=now,
+        canonical=canonical_map(conn),
+        overdue=overdue_ids(conn, now),
+    )
+
+
+@dataclass(frozen=True)
+class Latest:
+    version: str
+    created: str
+    body: dict[str, Any]
+    revoked: bool
+
+
+def _latest(conn: Connection, partner_id: str) -> dict[str, Latest]:
+    newest = (
+        select(release_object.c.object_id, func.max(release_object.c.version).label("v"))
+        .where(release_object.c.partner_id == partner_id)
+        .group_by(release_object.c.object_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(
+            release_object.c.object_id,
+            release_object.c.version,
+            release_object.c.body,
+            release_object.c.revoked,
+        )
+        .join(
+            newest,
+            (release_object.c.object_id == newest.c.object_id)
+            & (release_object.c.version == newest.c.v),
+        )
+        .where(release_object.c.partner_id == partner_id)
+    )
+    out = {}
+    for r in rows:
+        body = orjson.loads(r.body)
+        out[r.object_id] = Latest(r.version, body["created"], body, bool(r.revoked))
+    return out
+
+
+def _content(body: dict[str, Any]) -> bytes:
+    rest = {k: v for k, v in body.items() if k not in ("created", "modified")}
+    return orjson.dumps(rest, option=orjson.OPT_SORT_KEYS)
+
+
+@dataclass
+class Plan:
+    """What a publish would write: new versions, revocations, unchanged objects."""
+
+    partner_id: str
+    via: str | None
+    decisions: list[EntityDecision]
+    new: list[dict[str, Any]] = field(default_factory=list)  # complete object versions
+    revoked: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    canonical_of: dict[str, str] = field(default_factory=dict)  # object id → canonical id
+
+    @property
+    def objects(self) -> list[dict[str, Any]]:
+        return [*self.new, *self.revoked]
+
+    def summary(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for d in self.decisions:
+            counts[d.decision.action.value] = counts.get(d.decision.action.value, 0) + 1
+        return {
+            "partner": self.partner_id,
+            "via": self.via,
+            "entities": counts,
+            "new_versions": len(self.new),
+            "revocations": len(self.revoked),
+            "unchanged": len(self.unchanged),
+        }
+
+
+def _bump(previous: str, now: datetime) -> str:
+    """A `modified` later than the previous version's and not earlier than now."""
+    candidate = stix_time(to_text(now))
+    prev = datetime.strptime(previous, "%Y-%m-%dT%H:%M:%S.%fZ")
+    if candidate <= previous:
+        candidate = (prev + _MS).strftime("%Y-%m-%dT%H:%M:%S.%f")[:23] + "Z"
+    return candidate
+
+
+def plan_release(
+    conn: Connection,
+    partner_id: str,
+    *,
+    now: datetime,
+    entity_ids: Sequence[str] | None = None,
+) -> Plan:
+    """The dry run: decisions with reasons, and the object versions a publish would write."""
+    get_partner(conn, partner_id)  # NotFound for an unknown partner
+    ctx = policy_context(conn, partner_id, now)
+    views = [v for v in canonical_views(conn, only=entity_ids) if v.statements]
+    secret = database_secret(conn, "release-ids")
+    latest = _latest(conn, partner_id)
+    dead = {oid for oid, lv in latest.items() if lv.revoked}
+
+    def object_id(canonical: str, stix_type: str) -> str:
+        generation = 0
+        while True:
+            key = canonical if generation == 0 else f"{canonical}\x1f{generation}"
+            oid = partner_object_id(secret, partner_id, key, stix_type)
+            if oid not in dead:
+                return oid
+            generation += 1
+
+    projection = project(views, ctx, object_id)
+    plan = Plan(partner_id, ctx.via, projection.decisions)
+    stamp = stix_time(to_text(now))
+    produced: set[str] = set()
+    for p in projection.objects:
+        produced.add(p.object_id)
+        plan.canonical_of[p.object_id] = p.canonical_id
+        prev = latest.get(p.object_id)
+        if prev is not None and not prev.revoked and _content(prev.body) == _content(p.content):
+            plan.unchanged.append(p.object_id)
+            continue
+        created = prev.created if prev is not None else stix_time(p.first_seen)
+        modified = _bump(prev.version, now) if prev is not None else max(stamp, created)
+        plan.new.append(_versioned(p.content, created, modified))
+    in_view = {v.id for v in views}
+    shared = {o["id"] for o in supporting_objects()}
+    for oid, prev in sorted(latest.items()):
+        if prev.revoked or oid in produced or oid in shared:
+            continue
+        cid = _canonical_of_released(conn, partner_id, oid)
+        if entity_ids is not None and cid not in in_view:
+            continue  # a partial release leaves other objects alone
+        body = dict(prev.body) | {"revoked": True, "modified": _bump(prev.version, now)}
+        plan.revoked.append(body)
+        plan.canonical_of[oid] = cid
+    return plan
+
+
+def _versioned(content: dict[str, Any], created: str, modified: str) -> dict[str, Any]:
+    head = {k: content[k] for k in ("type", "spec_version", "id")}
+    return (
+        head
+        | {"created": created, "modified": modified}
+        | {k: v for k, v in content.items() if k not in head}
+    )
+
+
+def _canonical_of_released(conn: Connection, partner_id: str, object_id: str) -> str:
+    return str(
+        conn.execute(
+            select(release_object.c.canonical_id)
+            .where(release_object.c.partner_id == partner_id)
+            .where(release_object.c.object_id == object_id)
+            .limit(1)
+        ).scalar()
+    )
+
+
+def supporting_objects() -> list[dict[str, Any]]:
+    """Objects every release may refer to: our identity, extension definitions, TLP markings."""
+    out = [project_identity(), *extension_definitions()[:1], release_grading_definition()]
+    out += [tlp2_marking_definition(level) for level in TLP if level is not TLP.RED]
+    return out
+
+
+def manifest_hash(objects: Iterable[dict[str, Any]]) -> str:
+    """sha256 over the sorted lines ``id modified sha256(canonical bytes)`` of a release."""
+    lines = sorted(
+        f"{o['id']} {version_of(o)} {hashlib.sha256(canonical_bytes(o)).hexdigest()}"
+        for o in objects
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def version_of(obj: dict[str, Any]) -> str:
+    """An object version's key: its ``modified`` (``created`` for objects without one)."""
+    return str(obj.get("modified") or obj["created"])
+
+
+def canonical_bytes(obj: dict[str, Any]) -> bytes:
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+
+
+def _check_valid(objects: Iterable[dict[str, Any]]) -> None:
+    """Fail closed: an object our validator rejects is never published (IN-3)."""
+    for obj in objects:
+        problems = validate_object(obj)
+        if problems:
+            p = problems[0]
+            raise InvalidInput(
+                f"release object {obj.get('id')} is not valid STIX",
+                why=f"{p.prop}: {p.reason}",
+            )
+
+
+@dataclass(frozen=True)
+class Published:
+    seq: int
+    partner_id: str
+    via: str | None
+    objects: int
+    revocations: int
+    bundle_sha256: str
+    audit_seqs: tuple[int, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "release": self.seq,
+            "partner": self.partner_id,
+            "via": self.via,
+            "objects": self.objects,
+            "revocations": self.revocations,
+            "bundle_sha256": self.bundle_sha256,
+            "audit": list(self.audit_seqs),
+        }
+
+
+def publish(
+    conn: Connection,
+    partner_id: str,
+    *,
+    author: str,
+    purpose: str,
+    now: datetime,
+    entity_ids: Sequence[str] | None = None,
+    request_id: int | None = None,
+) -> Published:
+    """Publish a release in the caller's write transaction, with its audit entries."""
+    plan = plan_release(conn, partner_id, now=now, entity_ids=entity_ids)
+    return write_release(
+        conn,
+        partner_id,
+        plan.objects,
+        kind="objects",
+        canonical_of=plan.canonical_of,
+        revocations=len(plan.revoked),
+        author=author,
+        purpose=purpose,
+        now=now,
+        request_id=request_id,
+    )
+
+
+def write_release(
+    conn: Connection,
+    partner_id: str,
+    objects: Sequence[dict[str, Any]],
+    *,
+    kind: str,
+    canonical_of: dict[str, str],
+    revocations: int,
+    author: str,
+    purpose: str,
+    now: datetime,
+    request_id: int | None = None,
+) -> Published:
+    """Make object versions visible to a partner and log the disclosure, in one transaction.
+
+    Checks first (relay rights, STIX validity: fail closed), then writes the release, its
+    objects (with the shared objects they refer to, the first time) and the audit entries: one
+    per leg, so a relayed release records both the intermediary and the final recipient.
+    """
+    if not purpose.strip():
+        raise InvalidInput("a release needs a purpose or case reference")
+    get_partner(conn, partner_id)
+    version = current_agreement(conn, partner_id)
+    via = version.terms.via if version else None
+    _check_relay(conn, partner_id, via, now)
+    if objects:
+        _check_valid([*objects, *supporting_objects()])
+    present = set(
+        conn.execute(
+            select(release_object.c.object_id).where(release_object.c.partner_id == partner_id)
+        ).scalars()
+    )
+    first_time = [o for o in supporting_objects() if o["id"] not in present]
+    written = [*first_time, *objects]
+    digest = manifest_hash(written)
+    at = to_text(now)
+    seq: int = conn.execute(
+        insert(release).values(
+            partner_id=partner_id,
+            via=via,
+            kind=kind,
+            published_at=at,
+            author=author,
+            purpose=purpose.strip(),
+            request_id=request_id,
+            agreement_version=version.version if version else 0,
+            objects=len(written),
+            bundle_sha256=digest,
+            audit_seq=-1,
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    rows = []
+    for obj in written:
+        body = canonical_bytes(obj)
+        rows.append(
+            {
+                "partner_id": partner_id,
+                "object_id": obj["id"],
+                "version": version_of(obj),
+                "release_seq": seq,
+                "canonical_id": canonical_of.get(obj["id"], obj["id"]),
+                "type": obj["type"],
+                "body": body.decode(),
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "revoked": bool(obj.get("revoked", False)),
+                "added_at": at,
+            }
+        )
+    if rows:
+        conn.execute(insert(release_object), rows)
+    subjects = sorted(
+        {canonical_of.get(o["id"], o["id"]) for o in objects} | {o["id"] for o in objects}
+    )
+    details: dict[str, str | int | bool | None] = {
+        "release": seq,
+        "kind": kind,
+        "agreement_version": version.version if version else 0,
+        "objects": len(written),
+        "revocations": revocations,
+        "bundle_sha256": digest,
+    }
+    legs = [(via, details | {"relay_to": partner_id, "leg": 1})] if via else []
+    legs.append((partner_id, details | ({"via": via, "leg": 2} if via else {})))
+    audit = [
+        append(
+            conn,
+            Event(
+                AuditAction.DISCLOSURE,
+                actor=f"user:{author}",
+                subjects=subjects,
+                purpose=purpose.strip(),
+                recipient=recipient,
+                details=leg,
+            ),
+            now=now,
+        )
+        for recipient, leg in legs
+    ]
+    conn.execute(update(release).where(release.c.seq == seq).values(audit_seq=audit[-1]))
+    return Published(seq, partner_id, via, len(written), revocations, digest, tuple(audit))
+
+
+def _check_relay(conn: Connection, partner_id: str, via: str | None, now: datetime) -> None:
+    """A relayed release needs the intermediary's own agreement in force and allowing it to
+    pass our data on to the final recipient."""
+    if via is None:
+        return
+    terms = current_terms(conn).get(via)
+    if terms is None or not terms.in_force(now):
+        raise InvalidInput(
+            f"cannot relay to {partner_id} through {via}",
+            why=f"no agreement with {via} in force",
+        )
+    if partner_id not in terms.onward_to:
+        raise InvalidInput(
+            f"cannot relay to {partner_id} through {via}",
+            why=f"{via}'s agreement does not allow onward sharing to {partner_id}",
+        )
+
+
+def released_objects(
+    conn: Connection, partner_id: str, *, release_seq: int | None = None
+) -> list[dict[str, Any]]:
+    """The object versions a partner was given (all, or one release's), oldest first."""
+    q = select(release_object.c.body).where(release_object.c.partner_id == partner_id)
+    if release_seq is not None:
+        q = q.where(release_object.c.release_seq == release_seq)
+    q = q.order_by(release_object.c.added_at, release_object.c.object_id, release_object.c.version)
+    return [orjson.loads(b) for b in conn.execute(q).scalars()]
