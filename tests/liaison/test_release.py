@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from stix2validator import ValidationOptions, validate_string
 
 from backchannel.audit import log as audit_log
-from backchannel.errors import InvalidInput
+from backchannel.errors import InvalidInput, NotFound
 from backchannel.store.engine import Store
 from backchannel.store.releases import (
     plan_release,
@@ -104,6 +104,9 @@ def test_publishing_again_writes_nothing_new(kb: Store, clock: Clock) -> None:
     clock.tick(60)
     second = _publish(kb, clock, "au")
     assert first.objects > 0 and second.objects == 0 and second.revocations == 0
+    assert second.seq == 0 and second.audit_seqs == ()  # no release, nothing logged
+    with kb.read() as conn:
+        assert conn.execute(select(func.count()).select_from(release)).scalar() == 1
 
 
 def test_changed_content_is_a_new_version_of_the_same_object(kb: Store, clock: Clock) -> None:
@@ -219,8 +222,6 @@ def test_unknown_partner_and_missing_purpose_are_clear_errors(kb: Store, clock: 
     agree(kb, clock, "au")
     with kb.write() as conn, pytest.raises(InvalidInput, match="purpose"):
         publish(conn, "au", author="alice", purpose=" ", now=clock())
-    from backchannel.errors import NotFound
-
     with kb.write() as conn, pytest.raises(NotFound):
         publish(conn, "nobody", author="alice", purpose="x", now=clock())
 
@@ -276,3 +277,30 @@ def test_any_agreement_releases_a_closed_valid_subset(
     text = _names_in(objs)
     assert ("Hamid Zubayri" in text) <= consent
     assert "Mariam Haddad" not in text
+
+
+def test_partner_verifies_a_release_offline_with_its_receipt(
+    kb: Store, clock: Clock, tmp_path: Path
+) -> None:
+    from backchannel.audit.key import load_or_create_key, parse_verifier_key
+    from backchannel.liaison.receipt import verify_release
+    from backchannel.store.releases import receipt_for_release
+
+    agree(kb, clock, "au")
+    pub = _publish(kb, clock, "au")
+    key = load_or_create_key(tmp_path / "audit.key", "test.invalid/audit")
+    with kb.write() as conn:
+        doc = receipt_for_release(conn, "au", pub.seq, key, now=clock())
+        objs = released_objects(conn, "au", release_seq=pub.seq)
+    # Only the public key, the receipt and the bundle: what the partner holds.
+    public = parse_verifier_key(key.verifier.encode())
+    assert verify_release(json.loads(json.dumps(doc)), objs, public, partner_id="au") == []
+    assert verify_release(doc, objs, public, partner_id="z") == ["disclosed to 'au', not 'z'"]
+    tampered = [dict(o) for o in objs]
+    tampered[-1]["name"] = "someone else"
+    assert any("manifest" in p for p in verify_release(doc, tampered, public))
+    assert any("manifest" in p for p in verify_release(doc, objs[:-1], public))
+    other = load_or_create_key(tmp_path / "other.key", "test.invalid/audit")
+    assert verify_release(doc, objs, other.verifier)
+    with kb.write() as conn, pytest.raises(NotFound):
+        receipt_for_release(conn, "z", pub.seq, key, now=clock())

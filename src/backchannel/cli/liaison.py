@@ -11,10 +11,16 @@ from typing import Any
 import click
 import orjson
 from rich.table import Table
+from sqlalchemy import Connection
 
+from backchannel.audit.key import parse_verifier_key
+from backchannel.audit.log import Action, Event, append
+from backchannel.cli.audit import signing_key
 from backchannel.cli.context import AppContext, pass_app
+from backchannel.cli.read import actor
 from backchannel.errors import InvalidInput
 from backchannel.liaison.policy import OWN, PUBLIC
+from backchannel.liaison.receipt import verify_release
 from backchannel.liaison.statistics import STATUSES
 from backchannel.model.vocab import TLP
 from backchannel.stix.bundle import BundleWriter
@@ -32,6 +38,7 @@ from backchannel.store.releases import (
     Plan,
     plan_release,
     publish,
+    receipt_for_release,
     released_objects,
     write_release,
 )
@@ -49,6 +56,24 @@ from backchannel.store.statistics import partner_statistics
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _consulted(app: AppContext, conn: Connection, subjects: list[str], purpose: str) -> None:
+    """A preview shows person data to the approver: log the consultation (LG-1)."""
+    append(
+        conn,
+        Event(Action.CONSULTATION, actor(app), subjects=subjects, purpose=purpose),
+        now=_now(),
+    )
+
+
+_output = click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of standard output.",
+)
 
 
 @click.group()
@@ -250,6 +275,9 @@ def release_preview(app: AppContext, partner_id: str, entities: tuple[str, ...])
     withheld or redacted one. Nothing is released."""
     with app.store().write() as conn:
         plan = plan_release(conn, partner_id, now=_now(), entity_ids=list(entities) or None)
+        _consulted(
+            app, conn, [d.entity_id for d in plan.decisions], f"release preview {partner_id}"
+        )
     if app.json:
         app.emit_json(_plan_dict(plan, reasons=True))
         return
@@ -290,6 +318,8 @@ def release_publish(
         )
     if app.json:
         app.emit_json(pub.as_dict())
+    elif not pub.seq:
+        app.console.print(f"nothing new to publish to {partner_id}")
     else:
         app.console.print(
             f"release {pub.seq} to {partner_id}"
@@ -302,13 +332,7 @@ def release_publish(
 @release.command("bundle")
 @click.option("--partner", "partner_id", required=True)
 @click.option("--release", "release_seq", type=int, default=None, help="One release only.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write here instead of standard output.",
-)
+@_output
 @pass_app
 def release_bundle(
     app: AppContext, partner_id: str, release_seq: int | None, output: Path | None
@@ -391,6 +415,79 @@ def _cell(value: int | None) -> str:
     return "·" if value is None else str(value)
 
 
+@release.command("receipt")
+@click.option("--partner", "partner_id", required=True)
+@click.option("--release", "release_seq", type=int, required=True)
+@_output
+@pass_app
+def release_receipt(
+    app: AppContext, partner_id: str, release_seq: int, output: Path | None
+) -> None:
+    """The receipt for a release: its disclosure entry in the audit log, the inclusion proof
+    and a signed checkpoint. Hand it to the partner with the bundle (`release bundle
+    --release N`); `release verify` checks the two together, offline."""
+    with app.store().write() as conn:
+        doc = receipt_for_release(
+            conn, partner_id, release_seq, signing_key(app.settings), now=_now()
+        )
+    data = orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
+    if output:
+        output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@release.command("verify")
+@click.argument("receipt_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--bundle",
+    "bundle_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The bundle of that release.",
+)
+@click.option(
+    "--public-key",
+    "key_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The log's public key (`audit public-key`).",
+)
+@click.option(
+    "--partner", "partner_id", default=None, help="Check it was disclosed to this partner."
+)
+@pass_app
+def release_verify(
+    app: AppContext, receipt_file: Path, bundle_file: Path, key_file: Path, partner_id: str | None
+) -> None:
+    """Check a release bundle against its receipt with the public key alone (no database):
+    the entry is in the signed log, it is a disclosure (to the partner), and the bundle is
+    exactly the one disclosed. Exit 1 with the problems otherwise."""
+    doc = _json_file(receipt_file)
+    bundle = _json_file(bundle_file)
+    objects = bundle.get("objects") if isinstance(bundle, dict) else None
+    if not isinstance(objects, list):
+        raise InvalidInput("not a STIX bundle", where=str(bundle_file))
+    key = parse_verifier_key(key_file.read_text(encoding="utf-8").strip())
+    problems = verify_release(doc, objects, key, partner_id=partner_id)
+    if app.json:
+        app.emit_json({"verified": not problems, "problems": problems})
+    elif problems:
+        for p in problems:
+            click.echo(f"problem: {p}", err=True)
+    else:
+        app.console.print(f"verified: {len(objects)} objects, disclosure logged and signed")
+    if problems:
+        raise SystemExit(1)
+
+
+def _json_file(path: Path) -> Any:
+    try:
+        return orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput("not JSON", where=str(path), why=str(exc)) from None
+
+
 @click.group("request")
 def request_group() -> None:
     """Partners' requests: queued for an approver, who approves all, part, or denies."""
@@ -465,6 +562,9 @@ def request_show(app: AppContext, request_id: int) -> None:
     """A request with the policy preview: the persons it would release and why."""
     with app.store().write() as conn:
         preview = preview_request(conn, request_id, now=_now())
+        _consulted(
+            app, conn, [d.entity_id for d in preview.matches], f"request {request_id} preview"
+        )
     if app.json:
         app.emit_json(preview.as_dict())
         return

@@ -15,6 +15,7 @@ from backchannel.ingest.manifest import read_manifest
 from backchannel.ingest.stix_bundle import import_stix
 from backchannel.store.dedup import deduplicate
 from backchannel.store.knowledge import canonical_map, person_stats, table_counts
+from backchannel.synth.liaison import set_up_liaison
 
 if TYPE_CHECKING:
     from backchannel.synth import SynthSummary
@@ -132,6 +133,8 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
                 results.append((env, r))
         with store.write() as conn:
             resolved = deduplicate(conn, now=datetime.now(UTC))
+        with store.write() as conn:
+            liaison = set_up_liaison(conn, datetime.now(UTC))
         with store.read() as conn:
             counts = table_counts(conn)
             cells = person_stats(conn)
@@ -148,6 +151,7 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
                 **counts,
                 "persons_after_resolution": persons,
                 "resolution": resolved.as_dict(),
+                "releases": [p.as_dict() for p in liaison.releases],
                 "imports": [{"source": e.source, **r.counts.as_dict()} for e, r in results],
             }
         )
@@ -185,7 +189,21 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
         "person-cells by assessed status: "
         + ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items()))
     )
-    app.console.print("next: backchannel stats · backchannel search NAME · backchannel show ID")
+    for pub in liaison.releases:
+        app.console.print(
+            f"release {pub.seq} to {pub.partner_id}"
+            + (f" through {pub.via}" if pub.via else "")
+            + f": {pub.objects:,} object versions, {pub.revocations:,} revocations"
+        )
+    if liaison.statistics_cells:
+        app.console.print(
+            f"statistics for partner-d: {liaison.statistics_cells} values, "
+            f"{liaison.statistics_suppressed} suppressed (counts under 5 and their complements)"
+        )
+    app.console.print(
+        "next: backchannel stats · backchannel search NAME · backchannel show ID · "
+        "backchannel release preview --partner partner-c · backchannel audit verify"
+    )
 
 
 COMMANDS = [synth, demo]

@@ -12,7 +12,7 @@ gets a new id (a "generation" in the id key), because STIX forbids un-revoking.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,15 +20,21 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, func, insert, select, update
 
+from backchannel.audit.key import SigningKey
 from backchannel.audit.log import Action as AuditAction
 from backchannel.audit.log import Event, append, database_secret
-from backchannel.errors import InvalidInput
+from backchannel.audit.receipt import receipt
+from backchannel.errors import InvalidInput, NotFound
 from backchannel.liaison.policy import Context, EntityDecision
 from backchannel.liaison.project import (
+    Projected,
     partner_object_id,
     project,
     release_grading_definition,
 )
+from backchannel.liaison.receipt import canonical_bytes as canonical_bytes
+from backchannel.liaison.receipt import manifest_hash as manifest_hash
+from backchannel.liaison.receipt import version_of as version_of
 from backchannel.model.vocab import TLP
 from backchannel.stix.extension import extension_definitions, project_identity
 from backchannel.stix.markings import tlp2_marking_definition
@@ -189,7 +195,9 @@ def plan_release(
     """The dry run: decisions with reasons, and the object versions a publish would write."""
     get_partner(conn, partner_id)  # NotFound for an unknown partner
     ctx = policy_context(conn, partner_id, now)
-    views = [v for v in canonical_views(conn, only=entity_ids) if v.statements]
+    # Always project everything: a partial release must map references to the same ids and
+    # carry the objects its selection refers to, or the partner would hold dangling refs.
+    views = [v for v in canonical_views(conn) if v.statements]
     secret = database_secret(conn, "release-ids")
     latest = _latest(conn, partner_id)
     dead = {oid for oid, lv in latest.items() if lv.revoked}
@@ -204,10 +212,14 @@ def plan_release(
             generation += 1
 
     projection = project(views, ctx, object_id)
-    plan = Plan(partner_id, ctx.via, projection.decisions)
+    selected = _selection(projection.objects, entity_ids, ctx.canonical)
+    decisions = [d for d in projection.decisions if selected is None or d.entity_id in selected]
+    plan = Plan(partner_id, ctx.via, decisions)
     stamp = stix_time(to_text(now))
     produced: set[str] = set()
     for p in projection.objects:
+        if selected is not None and p.object_id not in selected.objects:
+            continue
         produced.add(p.object_id)
         plan.canonical_of[p.object_id] = p.canonical_id
         prev = latest.get(p.object_id)
@@ -217,18 +229,51 @@ def plan_release(
         created = prev.created if prev is not None else stix_time(p.first_seen)
         modified = _bump(prev.version, now) if prev is not None else max(stamp, created)
         plan.new.append(_versioned(p.content, created, modified))
-    in_view = {v.id for v in views}
     shared = {o["id"] for o in supporting_objects()}
     for oid, prev in sorted(latest.items()):
         if prev.revoked or oid in produced or oid in shared:
             continue
         cid = _canonical_of_released(conn, partner_id, oid)
-        if entity_ids is not None and cid not in in_view:
+        if selected is not None and cid not in selected:
             continue  # a partial release leaves other objects alone
         body = dict(prev.body) | {"revoked": True, "modified": _bump(prev.version, now)}
         plan.revoked.append(body)
         plan.canonical_of[oid] = cid
     return plan
+
+
+class _Selection(set[str]):
+    """Canonical ids chosen for a partial release, and the object ids it writes."""
+
+    objects: set[str]
+
+
+def _selection(
+    objects: Sequence[Projected],
+    entity_ids: Sequence[str] | None,
+    canonical: Mapping[str, str],
+) -> _Selection | None:
+    """The objects of the chosen entities plus, transitively, those they refer to."""
+    if entity_ids is None:
+        return None
+    chosen = _Selection(canonical.get(e, e) for e in entity_ids)
+    by_id = {p.object_id: p for p in objects}
+    todo = [p for p in objects if p.canonical_id in chosen]
+    chosen.objects = set()
+    while todo:
+        p = todo.pop()
+        if p.object_id in chosen.objects:
+            continue
+        chosen.objects.add(p.object_id)
+        for ref in _refs(p.content):
+            if ref in by_id and ref not in chosen.objects:
+                todo.append(by_id[ref])
+    return chosen
+
+
+def _refs(obj: dict[str, Any]) -> set[str]:
+    refs = {obj[k] for k in ("source_ref", "target_ref") if k in obj}
+    return refs | set(obj.get("object_refs", ()))
 
 
 def _versioned(content: dict[str, Any], created: str, modified: str) -> dict[str, Any]:
@@ -256,24 +301,6 @@ def supporting_objects() -> list[dict[str, Any]]:
     out = [project_identity(), *extension_definitions()[:1], release_grading_definition()]
     out += [tlp2_marking_definition(level) for level in TLP if level is not TLP.RED]
     return out
-
-
-def manifest_hash(objects: Iterable[dict[str, Any]]) -> str:
-    """sha256 over the sorted lines ``id modified sha256(canonical bytes)`` of a release."""
-    lines = sorted(
-        f"{o['id']} {version_of(o)} {hashlib.sha256(canonical_bytes(o)).hexdigest()}"
-        for o in objects
-    )
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
-def version_of(obj: dict[str, Any]) -> str:
-    """An object version's key: its ``modified`` (``created`` for objects without one)."""
-    return str(obj.get("modified") or obj["created"])
-
-
-def canonical_bytes(obj: dict[str, Any]) -> bytes:
-    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
 def _check_valid(objects: Iterable[dict[str, Any]]) -> None:
@@ -361,13 +388,15 @@ def write_release(
     version = current_agreement(conn, partner_id)
     via = version.terms.via if version else None
     _check_relay(conn, partner_id, via, now)
-    if objects:
-        _check_valid([*objects, *supporting_objects()])
+    _check_valid([*objects, *supporting_objects()])
     present = set(
         conn.execute(
             select(release_object.c.object_id).where(release_object.c.partner_id == partner_id)
         ).scalars()
     )
+    if not objects:
+        # Nothing new for the partner: no release, nothing disclosed, nothing to log.
+        return Published(0, partner_id, via, 0, 0, "", ())
     first_time = [o for o in supporting_objects() if o["id"] not in present]
     written = [*first_time, *objects]
     digest = manifest_hash(written)
@@ -465,3 +494,17 @@ def released_objects(
         q = q.where(release_object.c.release_seq == release_seq)
     q = q.order_by(release_object.c.added_at, release_object.c.object_id, release_object.c.version)
     return [orjson.loads(b) for b in conn.execute(q).scalars()]
+
+
+def receipt_for_release(
+    conn: Connection, partner_id: str, release_seq: int, key: SigningKey, *, now: datetime
+) -> dict[str, Any]:
+    """The audit receipt of a release's disclosure entry (the partner's leg)."""
+    row = conn.execute(
+        select(release.c.audit_seq)
+        .where(release.c.seq == release_seq)
+        .where(release.c.partner_id == partner_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no release {release_seq} to {partner_id}")
+    return receipt(conn, row.audit_seq, key, now=now)
