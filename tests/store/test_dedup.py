@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from backchannel.audit import log as audit_log
 from backchannel.ingest.manifest import read_manifest
 from backchannel.ingest.stix_bundle import import_stix
 from backchannel.resolve.cluster import Verdict
@@ -70,6 +71,11 @@ def test_dedup_is_precise_idempotent_and_respects_not_same(
         again = deduplicate(conn, now=NOW)
         assert conn.execute(select(func.count()).select_from(judgement)).scalar_one() == len(merged)
     assert again.merged == 0 and again.already_judged >= first.merged
+    # The merges are in the audit log: one combination entry naming every merged record.
+    with store.read() as conn:
+        combined = [e for e in audit_log.entries(conn) if e.action is audit_log.Action.COMBINATION]
+    assert len(combined) == 1 and combined[0].details["merges"] == len(merged)
+    assert set(combined[0].subjects) == {i for pair in merged for i in pair}
     # An analyst's "not same" splits a merged pair and keeps it apart on the next run.
     left, right = merged[0]
     with store.write() as conn:

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select
 
+from backchannel.audit.log import Action, Event, append
 from backchannel.resolve.cluster import Verdict
 from backchannel.resolve.dedup import (
     AUTO_MERGE,
@@ -114,6 +115,15 @@ def deduplicate(
                 for p in decisions.merges
             ],
         )
+        # One combination entry for the run, naming every record it merged (LG-1).
+        merged = sorted({i for p in decisions.merges for i in (p.left, p.right)})
+        event = Event(
+            Action.COMBINATION,
+            "system",
+            subjects=merged,
+            details={"merges": len(decisions.merges), "proposals": len(decisions.proposals)},
+        )
+        append(conn, event, now=now)
     return DedupSummary(
         records=len(profiles),
         candidate_pairs=stats.candidate_pairs,
