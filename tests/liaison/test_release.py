@@ -136,7 +136,8 @@ def test_suspension_revokes_and_reactivation_uses_new_ids(kb: Store, clock: Cloc
     pub = _publish(kb, clock, "au")
     assert pub.revocations > 0
     latest = _latest(_objects(kb, "au"))
-    assert all(o.get("revoked") for i, o in latest.items() if i not in shared)
+    markings = {i for i, o in latest.items() if o["type"] == "marking-definition"}
+    assert all(o.get("revoked") for i, o in latest.items() if i not in shared | markings)
     clock.tick(60)
     agree(kb, clock, "au", status="active")
     _publish(kb, clock, "au")
@@ -157,7 +158,9 @@ def test_ids_are_stable_per_partner_and_differ_between_partners(kb: Store, clock
     assert au and z and not au & z
     with kb.read() as conn:
         again = plan_release(conn, "au", now=clock())
-    assert again.new == [] and set(again.unchanged) == au
+    markings = {i for i in au if i.startswith("marking-definition--")}
+    assert len(markings) == 1  # the partner's handling conditions
+    assert again.new == [] and set(again.unchanged) == au - markings
 
 
 def test_relationship_with_an_unreleased_end_is_dropped(kb: Store, clock: Clock) -> None:
@@ -266,7 +269,10 @@ def test_any_agreement_releases_a_closed_valid_subset(
     ids = {o["id"] for o in objs} | {o["id"] for o in supporting_objects()}
     for o in objs:
         assert _refs(o) <= ids
-        assert o["object_marking_refs"]
+        if o["type"] == "marking-definition":
+            assert "Retain" in o["definition"]["statement"]  # handling travels with the data
+            continue
+        assert len(o["object_marking_refs"]) == 2  # TLP and the handling conditions
         grading = next(
             v
             for k, v in o["extensions"].items()

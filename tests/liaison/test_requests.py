@@ -142,3 +142,23 @@ def test_a_partial_release_is_closed_and_leaves_the_rest_alone(kb: Store, clock:
         full = publish(conn, "au", author="boss", purpose="all", now=clock())
         again = publish(conn, "au", author="boss", purpose="one", now=clock(), entity_ids=[YUSUF])
     assert full.revocations == 0 and again.objects == 0 and again.revocations == 0
+
+
+def test_a_published_statistics_note_is_a_valid_closed_bundle(kb: Store, clock: Clock) -> None:
+    import json
+
+    from stix2validator import ValidationOptions, validate_string
+
+    from backchannel.store.statistics import publish_statistics
+
+    agree(kb, clock, "au", categories=["statistics"], granularity="statistics-only")
+    with kb.write() as conn:
+        table = partner_statistics(conn, "au", now=clock(), k=1)
+        pub = publish_statistics(conn, "au", table, author="boss", purpose="annual", now=clock())
+        objs = released_objects(conn, "au", release_seq=pub.seq)
+    ids = {o["id"] for o in objs}
+    (note,) = [o for o in objs if o["type"] == "note"]
+    assert set(note["extensions"]) <= ids and set(note["object_marking_refs"]) <= ids
+    bundle = {"type": "bundle", "id": "bundle--2b8c8c1e-8f0e-4f7b-9a7e-0c2d1e3f4a5b"}
+    result = validate_string(json.dumps(bundle | {"objects": objs}), ValidationOptions())
+    assert result.is_valid, [str(e) for e in result.errors]

@@ -22,9 +22,7 @@ from backchannel.errors import InvalidInput
 from backchannel.liaison.policy import OWN, PUBLIC
 from backchannel.liaison.receipt import verify_release
 from backchannel.liaison.statistics import STATUSES
-from backchannel.model.vocab import TLP
 from backchannel.stix.bundle import BundleWriter
-from backchannel.stix.extension import PROJECT_IDENTITY
 from backchannel.store.partners import (
     add_partner,
     agreement_history,
@@ -40,7 +38,6 @@ from backchannel.store.releases import (
     publish,
     receipt_for_release,
     released_objects,
-    write_release,
 )
 from backchannel.store.requests import (
     RequestState,
@@ -51,7 +48,11 @@ from backchannel.store.requests import (
     submit_request,
 )
 from backchannel.store.reviews import due_reviews, record_review
-from backchannel.store.statistics import partner_statistics
+from backchannel.store.statistics import (
+    partner_statistics,
+    publish_statistics,
+    statistics_note,
+)
 
 
 def _now() -> datetime:
@@ -370,26 +371,13 @@ def release_stats(
     now = _now()
     with app.store().write() as conn:
         table = partner_statistics(conn, partner_id, now=now, k=k)
-        current = current_agreement(conn, partner_id)
-        # Marked at the agreement's ceiling: the partner handles all it gets at that level.
-        tlp = current.terms.tlp_ceiling if current else TLP.AMBER
-        note = table.to_stix_note(
-            created_by_ref=PROJECT_IDENTITY, tlp=tlp, object_refs=[PROJECT_IDENTITY]
-        )
+        note = statistics_note(conn, partner_id, table)[-1]
         pub = None
         if publish:
             if not purpose:
                 raise InvalidInput("--publish needs --purpose")
-            pub = write_release(
-                conn,
-                partner_id,
-                [note],
-                kind="statistics",
-                canonical_of={},
-                revocations=0,
-                author=app.settings.user,
-                purpose=purpose,
-                now=now,
+            pub = publish_statistics(
+                conn, partner_id, table, author=app.settings.user, purpose=purpose, now=now
             )
     if app.json or fmt == "json":
         app.emit_json(table.as_dict() | ({"release": pub.as_dict()} if pub else {}))

@@ -20,7 +20,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import orjson
+
+from backchannel.liaison.agreement import Terms
 from backchannel.liaison.policy import Context, EntityDecision, decide_entity
+from backchannel.model.envelope import NAMESPACE
 from backchannel.model.statement import StoredStatement
 from backchannel.stix.extension import (
     PERSON_PROFILE,
@@ -64,6 +68,33 @@ def partner_object_id(secret: bytes, partner_id: str, key: str, stix_type: str) 
     return f"{stix_type}--{uuid.UUID(bytes=digest[:16], version=4)}"
 
 
+def handling_marking(partner_id: str, terms: Terms) -> dict[str, Any]:
+    """The handling conditions of an agreement as a STIX statement marking, so they travel
+    with every object released under it (DP-6): purpose, retention, onward sharing."""
+    onward = ", ".join(sorted(terms.onward_to)) or "nobody"
+    retention = (
+        f"Retain at most {terms.retention_days} days after receipt."
+        if terms.retention_days
+        else "Retain only as long as the purpose requires."
+    )
+    statement = (
+        f"Released to {partner_id} for: {terms.purpose or 'the purpose agreed'}. {retention} "
+        f"No onward dissemination except to: {onward}; facts originated by third parties "
+        "remain subject to their consent."
+    )
+    key = orjson.dumps([partner_id, statement]).decode()
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": f"marking-definition--{uuid.uuid5(NAMESPACE, key)}",
+        "created_by_ref": PROJECT_IDENTITY,
+        "created": "2026-11-27T00:00:00.000Z",
+        "name": f"backchannel handling conditions for {partner_id}",
+        "definition_type": "statement",
+        "definition": {"statement": statement},
+    }
+
+
 @dataclass(frozen=True)
 class Projected:
     """One object of a release before it is versioned: ``content`` lacks created/modified."""
@@ -80,7 +111,9 @@ class Projection:
     objects: list[Projected]
 
 
-def _released_form(obj: dict[str, Any], stmts: Sequence[StoredStatement]) -> dict[str, Any]:
+def _released_form(
+    obj: dict[str, Any], stmts: Sequence[StoredStatement], handling: str | None
+) -> dict[str, Any]:
     """Replace the provenance (which names sources) by the grading; unname status sources."""
     exts = obj["extensions"]
     exts.pop(PROVENANCE, None)
@@ -90,6 +123,8 @@ def _released_form(obj: dict[str, Any], stmts: Sequence[StoredStatement]) -> dic
         for item in profile.get("status_assertions", ()):
             item.pop("source", None)
     obj["created_by_ref"] = PROJECT_IDENTITY
+    if handling is not None:
+        obj["object_marking_refs"] = [*obj["object_marking_refs"], handling]
     for key in ("created", "modified"):
         obj.pop(key, None)
     return obj
@@ -99,6 +134,8 @@ def project(
     views: Iterable[EntityView],
     ctx: Context,
     object_id: Callable[[str, str], str],
+    *,
+    handling: str | None = None,
 ) -> Projection:
     """Decide every entity and build the objects of the released ones.
 
@@ -127,7 +164,7 @@ def project(
             elif (mapped := target(s.value)) is not None:
                 (facts if is_reference(s.prop) else links).append(replace(s, value=mapped))
         mine = replace(view, id=ids[view.id])
-        obj = _released_form(entity_object(mine, facts), facts)
+        obj = _released_form(entity_object(mine, facts), facts, handling)
         first = min(s.first_seen for s in facts)
         objects.append(Projected(obj["id"], view.id, obj, first))
         for rel in relationship_objects(mine, links):
@@ -143,5 +180,7 @@ def project(
                 )
             ]
             rel_first = min(s.first_seen for s in group)
-            objects.append(Projected(rel["id"], view.id, _released_form(rel, group), rel_first))
+            objects.append(
+                Projected(rel["id"], view.id, _released_form(rel, group, handling), rel_first)
+            )
     return Projection(decisions, objects)

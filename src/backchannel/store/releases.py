@@ -28,6 +28,7 @@ from backchannel.errors import InvalidInput, NotFound
 from backchannel.liaison.policy import Context, EntityDecision
 from backchannel.liaison.project import (
     Projected,
+    handling_marking,
     partner_object_id,
     project,
     release_grading_definition,
@@ -36,7 +37,7 @@ from backchannel.liaison.receipt import canonical_bytes as canonical_bytes
 from backchannel.liaison.receipt import manifest_hash as manifest_hash
 from backchannel.liaison.receipt import version_of as version_of
 from backchannel.model.vocab import TLP
-from backchannel.stix.extension import extension_definitions, project_identity
+from backchannel.stix.extension import PROVENANCE, extension_definitions, project_identity
 from backchannel.stix.markings import tlp2_marking_definition
 from backchannel.stix.validate import validate_object
 from backchannel.store.knowledge import EntityView, canonical_map, iter_entities, label_of
@@ -211,7 +212,8 @@ def plan_release(
                 return oid
             generation += 1
 
-    projection = project(views, ctx, object_id)
+    handling = handling_marking(partner_id, ctx.terms)
+    projection = project(views, ctx, object_id, handling=handling["id"])
     selected = _selection(projection.objects, entity_ids, ctx.canonical)
     decisions = [d for d in projection.decisions if selected is None or d.entity_id in selected]
     plan = Plan(partner_id, ctx.via, decisions)
@@ -229,10 +231,15 @@ def plan_release(
         created = prev.created if prev is not None else stix_time(p.first_seen)
         modified = _bump(prev.version, now) if prev is not None else max(stamp, created)
         plan.new.append(_versioned(p.content, created, modified))
+    if projection.objects and handling["id"] not in latest:
+        plan.new.insert(0, handling)
+        plan.canonical_of[handling["id"]] = handling["id"]
     shared = {o["id"] for o in supporting_objects()}
     for oid, prev in sorted(latest.items()):
         if prev.revoked or oid in produced or oid in shared:
             continue
+        if prev.body["type"] == "marking-definition":
+            continue  # markings are never revoked: objects released under them keep them
         cid = _canonical_of_released(conn, partner_id, oid)
         if selected is not None and cid not in selected:
             continue  # a partial release leaves other objects alone
@@ -298,7 +305,8 @@ def _canonical_of_released(conn: Connection, partner_id: str, object_id: str) ->
 
 def supporting_objects() -> list[dict[str, Any]]:
     """Objects every release may refer to: our identity, extension definitions, TLP markings."""
-    out = [project_identity(), *extension_definitions()[:1], release_grading_definition()]
+    used = [d for d in extension_definitions() if d["id"] != PROVENANCE]  # sources stay home
+    out = [project_identity(), *used, release_grading_definition()]
     out += [tlp2_marking_definition(level) for level in TLP if level is not TLP.RED]
     return out
 

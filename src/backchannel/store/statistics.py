@@ -10,21 +10,32 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
 from backchannel.errors import InvalidInput
+from backchannel.liaison.agreement import Terms
 from backchannel.liaison.policy import (
     MEMBERSHIP,
     decide_for_statistics,
     person_may_count,
     statistics_reasons,
 )
+from backchannel.liaison.project import handling_marking
 from backchannel.liaison.statistics import DEFAULT_K, PersonFacts, StatisticsTable, build_statistics
 from backchannel.model.assessment import assess_status
 from backchannel.model.vocab import EntityKind
+from backchannel.stix.extension import PROJECT_IDENTITY
 from backchannel.store.knowledge import label_of
-from backchannel.store.releases import canonical_views, policy_context
+from backchannel.store.partners import current_terms
+from backchannel.store.releases import (
+    Published,
+    canonical_views,
+    policy_context,
+    released_objects,
+    write_release,
+)
 
 _CODE = re.compile(r"^[A-Z]{2}$")
 
@@ -77,4 +88,42 @@ def partner_statistics(
         k=k,
         nationalities=sorted(scope.nationalities) or None,
         groups=in_scope,
+    )
+
+
+def statistics_note(
+    conn: Connection, partner_id: str, table: StatisticsTable
+) -> list[dict[str, Any]]:
+    """The STIX objects of a statistics release: the note (marked at the agreement's TLP
+    ceiling and with its handling conditions) and those conditions' marking."""
+    terms = current_terms(conn).get(partner_id, Terms())
+    handling = handling_marking(partner_id, terms)
+    note = table.to_stix_note(
+        created_by_ref=PROJECT_IDENTITY, tlp=terms.tlp_ceiling, object_refs=[PROJECT_IDENTITY]
+    )
+    note["object_marking_refs"] = [*note["object_marking_refs"], handling["id"]]
+    return [handling, note]
+
+
+def publish_statistics(
+    conn: Connection,
+    partner_id: str,
+    table: StatisticsTable,
+    *,
+    author: str,
+    purpose: str,
+    now: datetime,
+) -> Published:
+    objects = statistics_note(conn, partner_id, table)
+    held = {o["id"] for o in released_objects(conn, partner_id)}
+    return write_release(
+        conn,
+        partner_id,
+        [o for o in objects if o["id"] not in held],
+        kind="statistics",
+        canonical_of={},
+        revocations=0,
+        author=author,
+        purpose=purpose,
+        now=now,
     )

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from backchannel.stix.extension import PROJECT_IDENTITY
 from backchannel.store.partners import (
     add_partner,
     change_agreement,
@@ -23,9 +22,9 @@ from backchannel.store.partners import (
     partner_ids,
     set_originator,
 )
-from backchannel.store.releases import Published, publish, write_release
+from backchannel.store.releases import Published, publish
 from backchannel.store.schema import release
-from backchannel.store.statistics import partner_statistics
+from backchannel.store.statistics import partner_statistics, publish_statistics
 
 AUTHOR = "demo"
 
@@ -119,22 +118,9 @@ def set_up_liaison(conn: Connection, now: datetime) -> LiaisonDemo:
     values = [v for g in table.groups for v in g.values.values()]
     out.statistics_cells = len(values)
     out.statistics_suppressed = sum(v is None for v in values)
-    note = table.to_stix_note(
-        created_by_ref=PROJECT_IDENTITY,
-        tlp=current_agreement(conn, "partner-d").terms.tlp_ceiling,  # type: ignore[union-attr]
-        object_refs=[PROJECT_IDENTITY],
-    )
     out.releases.append(
-        write_release(
-            conn,
-            "partner-d",
-            [note],
-            kind="statistics",
-            canonical_of={},
-            revocations=0,
-            author=AUTHOR,
-            purpose="demo statistics",
-            now=now,
+        publish_statistics(
+            conn, "partner-d", table, author=AUTHOR, purpose="demo statistics", now=now
         )
     )
     return out
