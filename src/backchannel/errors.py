@@ -47,3 +47,25 @@ class StoreError(BackchannelError):
 
     http_status = 503
     exit_code = 4
+
+
+class Unauthenticated(BackchannelError):
+    """No valid credential (missing, unknown, revoked token; wrong login)."""
+
+    http_status = 401
+    exit_code = 5
+
+
+class Forbidden(BackchannelError):
+    """A valid credential whose role may not do this. Partners never see this for data that
+    is not theirs: they get :class:`NotFound`, exactly as for data that does not exist."""
+
+    http_status = 403
+    exit_code = 5
+
+
+class TooLarge(BackchannelError):
+    """A request body over the size or nesting limit."""
+
+    http_status = 413
+    exit_code = 2

@@ -35,9 +35,19 @@ def cli(ctx: click.Context, db: str | None, as_json: bool) -> None:
 
 
 def _register() -> None:
-    from backchannel.cli import audit, erasure, kb, liaison, read, resolution, screening, synth
+    from backchannel.cli import (
+        audit,
+        erasure,
+        kb,
+        liaison,
+        read,
+        resolution,
+        screening,
+        service,
+        synth,
+    )
 
-    for module in (kb, read, resolution, screening, liaison, synth, audit, erasure):
+    for module in (kb, read, resolution, screening, liaison, service, synth, audit, erasure):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -265,6 +265,42 @@ review = Table(
     Index("ix_review_entity", "entity_id"),
 )
 
+# --- Accounts (backchannel.api) --------------------------------------------------------------
+account = Table(
+    "account",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # admin | analyst | approver | auditor | partner
+    Column("partner_id", String(64), ForeignKey("partner.id"), nullable=True),
+    Column("password_salt", String(32), nullable=True),
+    Column("password_hash", String(64), nullable=True),  # scrypt, hex
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+# API tokens: only their SHA-256 is kept; revoked_at set means dead from the next request on.
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("account.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32), nullable=True),
+)
+
+# Failed logins, to slow down guessing (rows older than the window are irrelevant).
+login_failure = Table(
+    "login_failure",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    Index("ix_login_failure_user", "username", "at"),
+)
+
 # --- Audit log (backchannel.audit) ------------------------------------------------------------
 # Append-only: migration 0001 adds triggers that refuse UPDATE and DELETE on these tables.
 # `seq` is the leaf index in the RFC 9162 Merkle tree (from 0); `leaf` holds the exact canonical
