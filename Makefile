@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint docs bench clean
+.PHONY: install demo serve test lint docs bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ install: $(STAMP)
 ## Create ./backchannel.db, load the synthetic demo data, print a summary.
 demo: $(STAMP)
 	$(BIN)/backchannel demo
+
+## The demo knowledge base, served on http://127.0.0.1:8000 (REST /api/v1, TAXII /taxii2/).
+serve: demo
+	$(BIN)/backchannel serve
 
 ## The whole test suite, on SQLite and (started here if needed) PostgreSQL.
 test: $(STAMP)

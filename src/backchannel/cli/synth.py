@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import orjson
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from backchannel.cli.context import AppContext, pass_app
@@ -15,7 +16,7 @@ from backchannel.ingest.manifest import read_manifest
 from backchannel.ingest.stix_bundle import import_stix
 from backchannel.store.dedup import deduplicate
 from backchannel.store.knowledge import canonical_map, person_stats, table_counts
-from backchannel.synth.liaison import set_up_liaison
+from backchannel.synth.liaison import set_up_accounts, set_up_liaison
 
 if TYPE_CHECKING:
     from backchannel.synth import SynthSummary
@@ -135,6 +136,12 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
             resolved = deduplicate(conn, now=datetime.now(UTC))
         with store.write() as conn:
             liaison = set_up_liaison(conn, datetime.now(UTC))
+            tokens = set_up_accounts(conn, datetime.now(UTC))
+        token_file = data_dir / "demo-tokens.json"
+        if tokens:
+            # Shown once: kept beside the demo data, readable by this user only.
+            token_file.touch(mode=0o600)
+            token_file.write_bytes(orjson.dumps(tokens, option=orjson.OPT_INDENT_2) + b"\n")
         with store.read() as conn:
             counts = table_counts(conn)
             cells = person_stats(conn)
@@ -199,6 +206,10 @@ def demo(app: AppContext, persons: int, seed: int, data_dir: Path) -> None:
         app.console.print(
             f"statistics for partner-d: {liaison.statistics_cells} values, "
             f"{liaison.statistics_suppressed} suppressed (counts under 5 and their complements)"
+        )
+    if token_file.exists():
+        app.console.print(
+            f"demo API tokens (analyst, approver, auditor, admin, partner systems): {token_file}"
         )
     app.console.print(
         "next: backchannel stats · backchannel search NAME · backchannel show ID · "

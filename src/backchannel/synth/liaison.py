@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from backchannel.store.accounts import Role, create_account, issue_token, list_accounts
 from backchannel.store.partners import (
     add_partner,
     change_agreement,
@@ -124,3 +125,26 @@ def set_up_liaison(conn: Connection, now: datetime) -> LiaisonDemo:
         )
     )
     return out
+
+
+DEMO_ACCOUNTS: list[tuple[str, Role, str | None]] = [
+    ("analyst", Role.ANALYST, None),
+    ("approver", Role.APPROVER, None),
+    ("auditor", Role.AUDITOR, None),
+    ("admin", Role.ADMIN, None),
+    ("partner-c-system", Role.PARTNER, "partner-c"),
+    ("partner-e-system", Role.PARTNER, "partner-e"),
+]
+
+
+def set_up_accounts(conn: Connection, now: datetime) -> dict[str, str]:
+    """Demo accounts of every role, each with one API token. Tokens are returned only when
+    the accounts are created (they are stored hashed and cannot be shown again)."""
+    existing = {a.username for a in list_accounts(conn)}
+    tokens = {}
+    for name, role, partner in DEMO_ACCOUNTS:
+        if name in existing:
+            continue
+        create_account(conn, name, role, partner_id=partner, now=now)
+        tokens[name] = issue_token(conn, name, now=now, label="demo").token
+    return tokens
