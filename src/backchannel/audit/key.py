@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy.engine import make_url
 
 from backchannel.errors import InvalidInput
+from backchannel.settings import Settings
 from backchannel.store.engine import normalise_url
 
 ED25519 = 0x01  # signed-note signature type
@@ -137,3 +138,13 @@ def load_or_create_key(path: Path, name: str) -> SigningKey:
     if not isinstance(loaded, Ed25519PrivateKey):
         raise InvalidInput(f"audit key file {path} does not hold an Ed25519 private key")
     return SigningKey(name, loaded)
+
+
+def signing_key(settings: Settings) -> SigningKey:
+    """The audit signing key the settings point at (created on first need)."""
+    path = (
+        Path(settings.audit_key_file).expanduser()
+        if settings.audit_key_file
+        else default_key_path(settings.database_url)
+    )
+    return load_or_create_key(path, settings.audit_origin)

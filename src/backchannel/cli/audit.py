@@ -14,27 +14,14 @@ from rich.table import Table
 from backchannel.audit import log
 from backchannel.audit.checkpoint import checkpoint as sign_checkpoint
 from backchannel.audit.key import (
-    SigningKey,
-    default_key_path,
-    load_or_create_key,
     parse_verifier_key,
+    signing_key,
 )
 from backchannel.audit.receipt import receipt as make_receipt
 from backchannel.audit.receipt import verify_receipt as check_receipt
 from backchannel.audit.verify import verify as verify_log
 from backchannel.cli.context import AppContext, pass_app
 from backchannel.errors import InvalidInput
-from backchannel.settings import Settings
-
-
-def signing_key(settings: Settings) -> SigningKey:
-    """The audit key the settings point at (created on first need)."""
-    path = (
-        Path(settings.audit_key_file).expanduser()
-        if settings.audit_key_file
-        else default_key_path(settings.database_url)
-    )
-    return load_or_create_key(path, settings.audit_origin)
 
 
 def _read_text(path: Path) -> str:

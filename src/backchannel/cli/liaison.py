@@ -13,9 +13,8 @@ import orjson
 from rich.table import Table
 from sqlalchemy import Connection
 
-from backchannel.audit.key import parse_verifier_key
+from backchannel.audit.key import parse_verifier_key, signing_key
 from backchannel.audit.log import Action, Event, append
-from backchannel.cli.audit import signing_key
 from backchannel.cli.context import AppContext, pass_app
 from backchannel.cli.read import actor
 from backchannel.errors import InvalidInput

@@ -7,18 +7,15 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import click
-import orjson
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import select
 
 from backchannel.cli.context import AppContext, pass_app
 from backchannel.errors import InvalidInput
 from backchannel.resolve.cluster import Judgement, Verdict
 from backchannel.resolve.dedup import Scorer
-from backchannel.store.dedup import AUTO_MERGE, PROPOSE, deduplicate
+from backchannel.store.dedup import AUTO_MERGE, PROPOSE, deduplicate, list_proposals
 from backchannel.store.judgement import cluster_of, record_judgement, retract, unmerge
-from backchannel.store.schema import proposal
 
 
 def _judgement_dict(j: Judgement) -> dict[str, object]:
@@ -208,36 +205,24 @@ def proposals(app: AppContext, limit: int) -> None:
     store = app.store()
     try:
         with store.read() as conn:
-            rows = conn.execute(
-                select(proposal).order_by(proposal.c.score.desc(), proposal.c.left_id).limit(limit)
-            ).all()
+            rows = list_proposals(conn, limit=limit)
     finally:
         store.close()
     if app.json:
-        app.emit_json(
-            [
-                {
-                    "left": r.left_id,
-                    "right": r.right_id,
-                    "score": r.score,
-                    "evidence": orjson.loads(r.evidence),
-                }
-                for r in rows
-            ]
-        )
+        app.emit_json(rows)
         return
     table = Table(title=f"{len(rows)} proposal(s)", title_justify="left")
     for col in ("score", "left", "right", "why"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        ev = orjson.loads(r.evidence)
+        ev = r["evidence"]
         why = ev["name"]["detail"] if ev.get("name") else ""
         levels = ", ".join(
             f"{f['feature']} {f['level']}"
             for f in ev["features"]
             if f["feature"] not in ("bias", "name") and f["level"] != "missing"
         )
-        table.add_row(f"{r.score:.2f}", r.left_id, r.right_id, f"{why}; {levels}".strip("; "))
+        table.add_row(f"{r['score']:.2f}", r["left"], r["right"], f"{why}; {levels}".strip("; "))
     app.console.print(table)
     app.console.print("decide with: backchannel judge LEFT RIGHT same|not-same|unsure --reason …")
 

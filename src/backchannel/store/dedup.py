@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import orjson
 from sqlalchemy import Connection, delete, insert, select
 
 from backchannel.audit.log import Action, Event, append
@@ -135,3 +137,19 @@ def deduplicate(
         blocked_by_not_same=decisions.blocked_by_not_same,
         clustered_records=rebuild_clusters(conn),
     )
+
+
+def list_proposals(conn: Connection, *, limit: int) -> list[dict[str, Any]]:
+    """The pairs the last run proposes for review, best first, with the matcher's evidence."""
+    rows = conn.execute(
+        select(proposal).order_by(proposal.c.score.desc(), proposal.c.left_id).limit(limit)
+    ).all()
+    return [
+        {
+            "left": r.left_id,
+            "right": r.right_id,
+            "score": r.score,
+            "evidence": orjson.loads(r.evidence),
+        }
+        for r in rows
+    ]

@@ -1,0 +1,163 @@
+"""Reading the knowledge base: an entity with every statement, search, and name screening.
+
+Every route here reads person data, so each needs a purpose and writes a consultation entry
+(ids and counts; never names or query text, which go in only as a keyed hash).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from backchannel.api.auth import ANALYSTS, allow, store_of, writing
+from backchannel.api.routes.guard import CLEAN_TEXT, Purpose, consulted
+from backchannel.audit.log import keyed_hash, query_secret
+from backchannel.model.partial_date import parse_partial_date
+from backchannel.model.statement import StoredStatement
+from backchannel.resolve.cluster import Judgement
+from backchannel.resolve.screening import MATCH_THRESHOLD, REVIEW_THRESHOLD, query_profile
+from backchannel.store.accounts import Account
+from backchannel.store.judgement import judgements_of
+from backchannel.store.knowledge import EntityView, get_entity, search
+from backchannel.store.screening import load_index
+
+router = APIRouter(tags=["entities"], dependencies=[CLEAN_TEXT])
+
+Reader = Annotated[Account, Depends(allow(*ANALYSTS))]
+
+
+def statement_dict(s: StoredStatement) -> dict[str, Any]:
+    d = asdict(s)
+    for key in ("tlp", "reliability", "credibility", "state"):
+        d[key] = d[key].value
+    d["grade"] = s.grade  # Admiralty reliability + credibility, e.g. "B2"
+    return d
+
+
+def judgement_dict(j: Judgement) -> dict[str, Any]:
+    return {
+        "seq": j.seq,
+        "left": j.left_id,
+        "right": j.right_id,
+        "verdict": j.verdict.value,
+        "author": j.author,
+        "reason": j.reason,
+        "at": j.created_at,
+    }
+
+
+def _entity_dict(view: EntityView, judgements: list[Judgement]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": view.id,
+        "kind": view.kind.value,
+        "stix_type": view.stix_type,
+        "label": view.label,
+    }
+    if view.kind.value == "person":
+        a = view.assessment
+        out["assessment"] = {
+            "status": a.status.value,
+            "reason": a.reason,
+            "statement": a.basis.id if a.basis else None,
+        }
+    out["members"] = list(view.members)
+    out["statements"] = [statement_dict(s) for s in view.statements]
+    out["linked_from"] = [statement_dict(s) for s in view.mentioned_by]
+    out["judgements"] = [judgement_dict(j) for j in judgements]
+    return out
+
+
+@router.get("/entities/{entity_id}")
+def entity(entity_id: str, account: Reader, why: Purpose, request: Request) -> dict[str, Any]:
+    """A person or group merged with every record judged the same: each statement with its
+    value, source, grade, TLP, state and first/last seen, the status assessment, and the
+    judgements that made the cluster. Asking for any member gives the whole cluster."""
+    with writing(request) as conn:
+        view = get_entity(conn, entity_id)
+        seen: dict[int, Judgement] = {}
+        for member in view.members:
+            for j in judgements_of(conn, member):
+                seen[j.seq] = j
+        judgements = [seen[k] for k in sorted(seen)]
+        consulted(
+            conn,
+            account,
+            [view.id, *view.members],
+            why,
+            details={"statements": len(view.statements), "linked_from": len(view.mentioned_by)},
+        )
+    return _entity_dict(view, judgements)
+
+
+@router.get("/search")
+def search_(
+    q: Annotated[str, Query(min_length=1, max_length=500, description="Words to find.")],
+    account: Reader,
+    why: Purpose,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+) -> list[dict[str, Any]]:
+    """Entities whose names, aliases (any script) or descriptions contain every word of q.
+    The hits are logged by id; the query only as a keyed hash."""
+    with writing(request) as conn:
+        hits = search(conn, q, limit=limit)
+        consulted(
+            conn,
+            account,
+            [h.entity_id for h in hits],
+            why,
+            details={"query_hmac": keyed_hash(query_secret(conn), q), "hits": len(hits)},
+        )
+    return [
+        {"id": h.entity_id, "kind": h.kind.value, "label": h.label, "matched": h.matched}
+        for h in hits
+    ]
+
+
+class ScreenQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=500, pattern=r"\S")
+    birth_date: str | None = Field(
+        default=None, max_length=40, description="YYYY, YYYY-MM, YYYY-MM-DD or a range A/B"
+    )
+    nationality: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+    gender: Literal["male", "female"] | None = None
+    top: int = Field(default=10, ge=1, le=100)
+
+
+@router.post("/screen")
+def screen(body: ScreenQuery, account: Reader, why: Purpose, request: Request) -> dict[str, Any]:
+    """Do we know this person? Candidates ranked by a calibrated score, each explained
+    (match at or above the match threshold with agreeing names; review band below it).
+
+    The index is loaded per request (profiles refreshed first), so it always reflects the
+    store; this is fast for the knowledge bases the tests use, and a cached index is the
+    obvious next step for large ones.
+    """
+    if body.birth_date:
+        parse_partial_date(body.birth_date, where="birth_date")
+    profile = query_profile(
+        body.name,
+        birth_date=body.birth_date or None,
+        nationality=body.nationality,
+        gender=body.gender,
+    )
+    index = load_index(store_of(request))
+    found = index.screen(profile, top=body.top)
+    with writing(request) as conn:
+        consulted(
+            conn,
+            account,
+            [c.entity_id for c in found],
+            why,
+            details={"query_hmac": keyed_hash(query_secret(conn), body.name), "hits": len(found)},
+        )
+    return {
+        "match_threshold": MATCH_THRESHOLD,
+        "review_threshold": REVIEW_THRESHOLD,
+        "candidates": [c.as_dict() for c in found],
+    }
