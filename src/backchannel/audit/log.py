@@ -24,13 +24,13 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import DBAPIError
 
 from backchannel.audit import merkle
 from backchannel.errors import InvalidInput, NotFound, StoreError
 from backchannel.store.schema import (
     audit_entry,
-    audit_node,
     audit_secret,
     audit_subject,
 )
@@ -196,9 +196,72 @@ def _lock(conn: Connection) -> None:
     # SQLite: writes run in BEGIN IMMEDIATE transactions (Store.write), one writer at a time.
 
 
+# An append or a proof is a handful of one-row statements. They go to the DBAPI cursor of the
+# caller's connection, inside its transaction: SQLAlchemy's per-statement work (compiling,
+# cache keys, result set-up) cost ten times the database's own work here (bench/RESULTS.md).
+_SELECT_SIZE = "SELECT max(seq) FROM audit_entry"
+_INSERT_ENTRY = (
+    "INSERT INTO audit_entry (seq, at, action, actor, purpose, recipient, leaf, leaf_hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_SUBJECT = "INSERT INTO audit_subject (seq, subject_id) VALUES (?, ?)"
+_INSERT_NODE = "INSERT INTO audit_node (level, idx, hash) VALUES (?, ?, ?)"
+_SELECT_LEAF_HASH = "SELECT leaf_hash FROM audit_entry WHERE seq = ?"
+_SELECT_NODE_HASH = "SELECT hash FROM audit_node WHERE level = ? AND idx = ?"
+
+
+class _Cursor:
+    """The driver cursor of ``conn``'s transaction, taking SQL in SQLite's ``?`` style.
+
+    Driver errors are raised as SQLAlchemy's, as :meth:`Connection.execute` raises them, so
+    callers (and the LG-2 rollback) see the same exceptions either way.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        if not conn.in_transaction():
+            conn.begin()  # as conn.execute would (autobegin): the caller commits
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        self.cursor = dbapi.cursor()
+        self.dialect = conn.dialect
+        self.qmark = conn.dialect.name == "sqlite"
+        self.error: type[Exception] = conn.dialect.loaded_dbapi.Error
+
+    def _run(self, sql: str, params: Any, *, many: bool) -> None:
+        if not self.qmark:
+            sql = sql.replace("?", "%s")
+        try:
+            if many:
+                self.cursor.executemany(sql, params)
+            else:
+                self.cursor.execute(sql, params)
+        except self.error as exc:
+            raise DBAPIError.instance(
+                sql, params, exc, self.error, dialect=self.dialect, ismulti=many
+            ) from exc
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._run(sql, params, many=False)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._run(sql, rows, many=True)
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self._run(sql, params, many=False)
+        row = self.cursor.fetchone()
+        return None if row is None else row[0]
+
+    def close(self) -> None:
+        self.cursor.close()
+
+
 def size(conn: Connection) -> int:
     """Number of entries (the current tree size)."""
-    top = conn.execute(select(func.max(audit_entry.c.seq))).scalar()
+    return _size(_Cursor(conn))
+
+
+def _size(cur: _Cursor) -> int:
+    top = cur.scalar(_SELECT_SIZE)
     return 0 if top is None else int(top) + 1
 
 
@@ -206,45 +269,57 @@ def append(conn: Connection, event: Event, *, now: datetime) -> int:
     """Log ``event`` in the caller's transaction; returns its sequence number (leaf index)."""
     _check(event)
     _lock(conn)
-    seq = size(conn)
+    cur = _Cursor(conn)
+    try:
+        return _append(cur, event, now)
+    finally:
+        cur.close()
+
+
+def _append(cur: _Cursor, event: Event, now: datetime) -> int:
+    seq = _size(cur)
     at = to_text(now)
     leaf = canonical(leaf_document(seq, at, event))
     digest = merkle.leaf_hash(leaf)
-    conn.execute(
-        insert(audit_entry).values(
-            seq=seq,
-            at=at,
-            action=event.action.value,
-            actor=event.actor,
-            purpose=event.purpose,
-            recipient=event.recipient,
-            leaf=leaf.decode(),
-            leaf_hash=digest.hex(),
-        )
+    row = (
+        seq,
+        at,
+        event.action.value,
+        event.actor,
+        event.purpose,
+        event.recipient,
+        leaf.decode(),
+        digest.hex(),
     )
+    cur.execute(_INSERT_ENTRY, row)
     subjects = sorted(set(event.subjects))
     if subjects:
-        conn.execute(insert(audit_subject), [{"seq": seq, "subject_id": s} for s in subjects])
+        cur.executemany(_INSERT_SUBJECT, [(seq, s) for s in subjects])
     # Every complete subtree that this leaf closes: its left sibling is already stored.
     nodes, right, level, index = [], digest, 0, seq
     while index & 1:
-        left = subtree_hash(conn, level, index - 1)
+        left = _subtree_hash(cur, level, index - 1)
         right, level, index = merkle.node_hash(left, right), level + 1, index >> 1
-        nodes.append({"level": level, "idx": index, "hash": right.hex()})
+        nodes.append((level, index, right.hex()))
     if nodes:
-        conn.execute(insert(audit_node), nodes)
+        cur.executemany(_INSERT_NODE, nodes)
     return seq
 
 
 def subtree_hash(conn: Connection, level: int, index: int) -> bytes:
     """The stored hash of complete subtree (level, index); level 0 is a leaf hash."""
+    cur = _Cursor(conn)
+    try:
+        return _subtree_hash(cur, level, index)
+    finally:
+        cur.close()
+
+
+def _subtree_hash(cur: _Cursor, level: int, index: int) -> bytes:
     if level == 0:
-        query = select(audit_entry.c.leaf_hash).where(audit_entry.c.seq == index)
+        value = cur.scalar(_SELECT_LEAF_HASH, (index,))
     else:
-        query = select(audit_node.c.hash).where(
-            audit_node.c.level == level, audit_node.c.idx == index
-        )
-    value = conn.execute(query).scalar()
+        value = cur.scalar(_SELECT_NODE_HASH, (level, index))
     if value is None:
         raise StoreError(
             f"audit tree node ({level}, {index}) is missing",
@@ -254,7 +329,8 @@ def subtree_hash(conn: Connection, level: int, index: int) -> bytes:
 
 
 def _source(conn: Connection) -> merkle.SubtreeHash:
-    return lambda level, index: subtree_hash(conn, level, index)
+    cur = _Cursor(conn)
+    return lambda level, index: _subtree_hash(cur, level, index)
 
 
 def _size_or_current(conn: Connection, tree_size: int | None) -> int:

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 
 from backchannel.liaison.agreement import AgreementStatus, Category, Granularity, Scope, Terms
 from backchannel.model.assessment import assess_status
@@ -86,16 +87,44 @@ class Context:
     canonical: Mapping[str, str] = field(default_factory=dict)
     overdue: frozenset[str] = frozenset()
 
-    @property
+    # A context is a value: what is derived from it is computed once, on first use (cached
+    # properties write to the instance dict, which a frozen dataclass allows). Deciding
+    # hundreds of thousands of statements under one context repeated this work per statement.
+
+    @cached_property
     def terms(self) -> Terms:
         return self.agreements.get(self.recipient, Terms())
 
-    @property
+    @cached_property
     def via(self) -> str | None:
         return self.terms.via
 
     def canon(self, entity_id: str) -> str:
         return self.canonical.get(entity_id, entity_id)
+
+    @cached_property
+    def agreement_reasons(self) -> tuple[Reason, ...]:
+        """Why nothing may go to the recipient at all (empty when its agreement is in force)."""
+        terms = self.terms
+        if terms.status is AgreementStatus.NONE:
+            return (Reason("no-agreement", f"no agreement with {self.recipient}"),)
+        if not terms.in_force(self.now):
+            return (Reason("agreement-not-in-force", f"agreement is {terms.status.value}"),)
+        return ()
+
+    @cached_property
+    def allowed_subjects(self) -> frozenset[str]:
+        return frozenset(c.value for c in self.terms.subject_categories)
+
+    @cached_property
+    def scope_group_ids(self) -> frozenset[str]:
+        return frozenset(self.canon(g) for g in self.terms.scope.groups)
+
+    @cached_property
+    def statement_decisions(self) -> dict[tuple[object, ...], Decision]:
+        """Memo of :func:`decide_statement`: a statement's decision depends only on its
+        category, whether it is about a person, its state, its TLP and its originator."""
+        return {}
 
 
 _KIND_CATEGORY = {
@@ -115,12 +144,7 @@ def category_of(kind: EntityKind, prop: str) -> Category:
 
 
 def _agreement_reasons(ctx: Context) -> list[Reason]:
-    terms = ctx.terms
-    if terms.status is AgreementStatus.NONE:
-        return [Reason("no-agreement", f"no agreement with {ctx.recipient}")]
-    if not terms.in_force(ctx.now):
-        return [Reason("agreement-not-in-force", f"agreement is {terms.status.value}")]
-    return []
+    return list(ctx.agreement_reasons)
 
 
 def _consents(originator: str, to: str, ctx: Context) -> bool:
@@ -159,14 +183,30 @@ def _tlp_reasons(s: StoredStatement, ctx: Context) -> list[Reason]:
     return out
 
 
+_PERSON = EntityKind.PERSON
+_CURRENT = State.CURRENT
+_WITHHOLD = Action.WITHHOLD
+
+
 def decide_statement(s: StoredStatement, kind: EntityKind, ctx: Context) -> Decision:
     """Release or withhold one statement about an entity of ``kind``."""
+    person = kind is _PERSON
+    cat = Category.STATUS if person and s.prop == "status" else _KIND_CATEGORY[kind]
+    key = (cat, person, s.state, s.tlp, s.originator)
+    memo = ctx.statement_decisions
+    decision = memo.get(key)
+    if decision is None:
+        decision = memo[key] = _decide_statement(s, cat, person, ctx)
+    return decision
+
+
+def _decide_statement(s: StoredStatement, cat: Category, person: bool, ctx: Context) -> Decision:
+    """The rules of :func:`decide_statement`; reads only ``s``'s state, TLP and originator."""
     reasons = _agreement_reasons(ctx)
     terms = ctx.terms
-    cat = category_of(kind, s.prop)
     if cat not in terms.categories:
         reasons.append(Reason("category", f"{cat.value} not covered"))
-    elif kind is EntityKind.PERSON and terms.granularity is not Granularity.PERSON:
+    elif person and terms.granularity is not Granularity.PERSON:
         reasons.append(Reason("granularity", "statistics only"))
     if s.state is not State.CURRENT:
         reasons.append(Reason("not-current", s.state.value))
@@ -202,8 +242,7 @@ def person_may_count(entity_id: str, statements: Iterable[StoredStatement], ctx:
     """Persons whose category the agreement excludes, or whose review is overdue, are not
     used for anything released, statistics included."""
     cats = _subject_categories(statements) or {SubjectCategory.OTHER.value}
-    allowed = {c.value for c in ctx.terms.subject_categories}
-    return cats <= allowed and ctx.canon(entity_id) not in ctx.overdue
+    return cats <= ctx.allowed_subjects and ctx.canon(entity_id) not in ctx.overdue
 
 
 @dataclass(frozen=True)
@@ -223,12 +262,16 @@ class EntityDecision:
 
 
 def _subject_categories(stmts: Iterable[StoredStatement]) -> set[str]:
-    return {s.value for s in stmts if s.prop == "subject_category" and s.state is State.CURRENT}
+    return {s.value for s in stmts if s.prop == "subject_category" and s.state is _CURRENT}
 
 
 def scope_reasons(released: Sequence[StoredStatement], ctx: Context, scope: Scope) -> list[Reason]:
     """Why a person is outside ``scope``, judged on ``released`` statements only."""
-    group_ids = frozenset(ctx.canon(g) for g in scope.groups)
+    group_ids = (
+        ctx.scope_group_ids
+        if scope is ctx.terms.scope
+        else frozenset(ctx.canon(g) for g in scope.groups)
+    )
     out = []
     if scope.nationalities:
         nats = {s.value for s in released if s.prop == "nationality"}
@@ -239,7 +282,8 @@ def scope_reasons(released: Sequence[StoredStatement], ctx: Context, scope: Scop
         if not groups & group_ids:
             out.append(Reason("scope-group", "no released membership of a group in scope"))
     if scope.statuses:
-        status = assess_status(list(released)).status
+        # assess_status reads only status statements: handing it just those is the same.
+        status = assess_status([s for s in released if s.prop == "status"]).status
         if status not in scope.statuses:
             out.append(Reason("scope-status", f"assessed {status.value} on released facts"))
     return out
@@ -254,13 +298,12 @@ def decide_entity(
     cat = _KIND_CATEGORY[kind]
     if not reasons and cat not in ctx.terms.categories:
         reasons.append(Reason("category", f"{cat.value} not covered"))
-    released = [s for s in statements if per[s.id].released]
-    if kind is EntityKind.PERSON and not reasons:
+    released = [s for s in statements if per[s.id].action is not _WITHHOLD]
+    if kind is _PERSON and not reasons:
         if ctx.terms.granularity is not Granularity.PERSON:
             reasons.append(Reason("granularity", "statistics only"))
         cats = _subject_categories(statements) or {SubjectCategory.OTHER.value}
-        allowed = {c.value for c in ctx.terms.subject_categories}
-        for c in sorted(cats - allowed):
+        for c in sorted(cats - ctx.allowed_subjects):
             reasons.append(Reason("subject-category", f"{c} not released under this agreement"))
         if ctx.canon(entity_id) in ctx.overdue:
             reasons.append(Reason("review-overdue", "the record's review date has passed"))

@@ -58,38 +58,43 @@ def canonical_views(conn: Connection, *, only: Iterable[str] | None = None) -> l
     """Every canonical entity with the statements of all records merged into it."""
     canon = canonical_map(conn)
     wanted = None if only is None else {canon.get(e, e) for e in only}
-    merged: dict[str, EntityView] = {}
+    # Collect each cluster's members first and build one view per cluster at the end: building
+    # a new view at every merge copied the statement lists again and again.
+    merged: dict[str, list[EntityView]] = {}
     for view in iter_entities(conn):
         cid = canon.get(view.id, view.id)
         if wanted is not None and cid not in wanted:
             continue
-        if cid in merged:
-            m = merged[cid]
-            merged[cid] = EntityView(
-                cid,
-                m.kind,
-                m.stix_type,
-                m.label,
-                [*m.statements, *view.statements],
-                [],
-                (*m.members, view.id),
-            )
-        else:
-            merged[cid] = EntityView(
-                cid, view.kind, view.stix_type, view.label, list(view.statements), [], (view.id,)
-            )
+        merged.setdefault(cid, []).append(view)
     out = []
     for cid in sorted(merged):
-        v = merged[cid]
+        parts = merged[cid]
+        first = parts[0]
+        if len(parts) == 1 and first.id == cid:
+            # A record that is its own cluster: iter_entities already labelled these very
+            # statements with this fallback, so label_of would only repeat that pass.
+            out.append(
+                EntityView(
+                    cid,
+                    first.kind,
+                    first.stix_type,
+                    first.label,
+                    list(first.statements),
+                    [],
+                    (first.id,),
+                )
+            )
+            continue
+        statements = [s for v in parts for s in v.statements]
         out.append(
             EntityView(
                 cid,
-                v.kind,
-                v.stix_type,
-                label_of(v.statements, cid),
-                v.statements,
+                first.kind,
+                first.stix_type,
+                label_of(statements, cid),
+                statements,
                 [],
-                tuple(sorted(v.members)),
+                tuple(sorted(v.id for v in parts)),
             )
         )
     return out
