@@ -9,6 +9,7 @@ token or disabled account is refused on the very next request.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -29,22 +30,32 @@ def store_of(request: Request) -> Store:
     return store
 
 
-def _token(request: Request) -> str | None:
+def _token(request: Request) -> tuple[str | None, str | None]:
+    """(username or None, token): Bearer, or HTTP Basic with the token as the password
+    (what TAXII clients send); a Basic username must be the token's account."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic" and value.strip():
+        try:
+            user, sep, password = (
+                base64.b64decode(value.strip(), validate=True).decode().partition(":")
+            )
+        except (ValueError, UnicodeDecodeError):
+            return None, None
+        return (user, password) if sep and password else (None, None)
     if scheme.lower() != "bearer" or not value.strip():
-        return None
-    return value.strip()
+        return None, None
+    return None, value.strip()
 
 
 def caller(request: Request) -> Account:
     """The authenticated account, or 401 with ``WWW-Authenticate``."""
-    token = _token(request)
+    user, token = _token(request)
     if token is None:
         raise unauthenticated()
     with store_of(request).read() as conn:
         account = authenticate_token(conn, token)
-    if account is None:
+    if account is None or (user is not None and user != account.username):
         raise unauthenticated()
     request.state.account = account
     return account

@@ -45,9 +45,10 @@ def _register() -> None:
         screening,
         service,
         synth,
+        taxii,
     )
 
-    for module in (kb, read, resolution, screening, liaison, service, synth, audit, erasure):
+    for module in (kb, read, resolution, screening, liaison, service, synth, audit, erasure, taxii):
         for command in module.COMMANDS:
             cli.add_command(command)
 

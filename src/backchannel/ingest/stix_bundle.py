@@ -93,7 +93,7 @@ class StrictImportFailed(InvalidInput):
         )
 
 
-def _log_collection(
+def log_collection(
     conn: Connection,
     envelope: Envelope,
     objects: list[dict[str, Any]],
@@ -172,7 +172,7 @@ def import_stix(
         with transaction(conn_outer) as conn:
             objects = [loc.obj for loc in batch]
             result = write_batch(conn, envelope, objects, received_at)
-            _log_collection(conn, envelope, objects, result, actor=actor, now=received_at)
+            log_collection(conn, envelope, objects, result, actor=actor, now=received_at)
         for conflict in result.conflicts:
             loc = batch[conflict.index]
             summary.rejections.append(

@@ -232,8 +232,44 @@ release_object = Table(
     Column("sha256", String(64), nullable=False),
     Column("revoked", Boolean, nullable=False),
     Column("added_at", String(32), nullable=False),
-    Index("ix_release_object_added", "partner_id", "added_at"),
+    # The TAXII page order: keyset pagination walks this index, no sort (backchannel.taxii).
+    Index("ix_release_object_page", "partner_id", "added_at", "object_id", "version"),
     Index("ix_release_object_canonical", "partner_id", "canonical_id"),
+)
+
+# --- TAXII (backchannel.taxii) -----------------------------------------------------------
+# What each partner POSTed to its inbound collection: the collection's view of the archive
+# (bodies live in `record`). A partner's DELETE removes rows here only, never the record.
+taxii_inbound = Table(
+    "taxii_inbound",
+    metadata,
+    Column("partner_id", String(64), ForeignKey("partner.id"), primary_key=True),
+    Column("object_id", String(128), primary_key=True),
+    Column("version", String(32), primary_key=True),  # record.version
+    Column("type", String(64), nullable=False),
+    Column("added_at", String(32), nullable=False),
+    Index("ix_taxii_inbound_page", "partner_id", "added_at", "object_id", "version"),
+)
+
+# Status resources of POSTed envelopes (TAXII 2.1 §4.3.1); processing is synchronous.
+taxii_status = Table(
+    "taxii_status",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("partner_id", String(64), ForeignKey("partner.id"), nullable=False),
+    Column("collection_id", String(36), nullable=False),
+    Column("request_timestamp", String(32), nullable=False),
+    Column("body", Text, nullable=False),  # JSON: the status resource
+)
+
+# The TAXII client's position per (API root URL, collection): the last date_added imported.
+taxii_pull = Table(
+    "taxii_pull",
+    metadata,
+    Column("url", String(512), primary_key=True),
+    Column("collection", String(128), primary_key=True),
+    Column("added_last", String(40), nullable=False),
+    Column("pulled_at", String(32), nullable=False),
 )
 
 request = Table(
