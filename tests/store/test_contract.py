@@ -226,3 +226,28 @@ def test_stats_by_group_nationality_status(store: Store, clock: Clock) -> None:
     assert cells[(g, "FR", "detained")] == 1
     assert cells[("(none)", "BE", "unknown")] == 1
     assert sum(cells.values()) == 4
+
+
+def test_the_one_pass_read_equals_the_per_entity_read(
+    store: Store, clock: Clock, tmp_path: Path
+) -> None:
+    """all_entities (one scan, for whole-base work) gives exactly what iter_entities gives,
+    states included: current, superseded by a newer version, revoked."""
+    from backchannel.store.knowledge import all_entities, iter_entities
+
+    env = make_envelope()
+    import_stix(store, [str(DATA / "persons.json")], env, clock=clock)
+    clock.tick()
+    import_stix(store, [str(DATA / "versions.json")], env, clock=clock)
+    bundle = json.loads((DATA / "persons.json").read_text())
+    (place,) = [o for o in bundle["objects"] if o["type"] == "location"]
+    revoked = place | {"modified": "2025-01-01T00:00:00.000Z", "revoked": True}
+    path = tmp_path / "revoked.json"
+    path.write_text(json.dumps(bundle | {"objects": [revoked]}))
+    import_stix(store, [str(path)], env, clock=clock)
+    with store.read() as conn:
+        one_pass = all_entities(conn)
+        chunked = list(iter_entities(conn, chunk=3))
+    assert one_pass == chunked
+    states = {s.state for v in one_pass for s in v.statements}
+    assert states == {State.CURRENT, State.SUPERSEDED, State.REVOKED}

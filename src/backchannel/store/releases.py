@@ -40,7 +40,13 @@ from backchannel.model.vocab import TLP
 from backchannel.stix.extension import PROVENANCE, extension_definitions, project_identity
 from backchannel.stix.markings import tlp2_marking_definition
 from backchannel.stix.validate import validate_object
-from backchannel.store.knowledge import EntityView, canonical_map, iter_entities, label_of
+from backchannel.store.knowledge import (
+    EntityView,
+    all_entities,
+    canonical_map,
+    iter_entities,
+    label_of,
+)
 from backchannel.store.partners import (
     current_agreement,
     current_terms,
@@ -61,7 +67,7 @@ def canonical_views(conn: Connection, *, only: Iterable[str] | None = None) -> l
     # Collect each cluster's members first and build one view per cluster at the end: building
     # a new view at every merge copied the statement lists again and again.
     merged: dict[str, list[EntityView]] = {}
-    for view in iter_entities(conn):
+    for view in all_entities(conn) if wanted is None else iter_entities(conn):
         cid = canon.get(view.id, view.id)
         if wanted is not None and cid not in wanted:
             continue
