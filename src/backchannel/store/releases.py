@@ -123,6 +123,7 @@ class Latest:
     created: str
     body: dict[str, Any]
     revoked: bool
+    canonical_id: str
 
 
 def _latest(conn: Connection, partner_id: str) -> dict[str, Latest]:
@@ -138,6 +139,7 @@ def _latest(conn: Connection, partner_id: str) -> dict[str, Latest]:
             release_object.c.version,
             release_object.c.body,
             release_object.c.revoked,
+            release_object.c.canonical_id,
         )
         .join(
             newest,
@@ -149,7 +151,7 @@ def _latest(conn: Connection, partner_id: str) -> dict[str, Latest]:
     out = {}
     for r in rows:
         body = orjson.loads(r.body)
-        out[r.object_id] = Latest(r.version, body["created"], body, bool(r.revoked))
+        out[r.object_id] = Latest(r.version, body["created"], body, bool(r.revoked), r.canonical_id)
     return out
 
 
@@ -251,7 +253,7 @@ def plan_release(
             continue
         if prev.body["type"] == "marking-definition":
             continue  # markings are never revoked: objects released under them keep them
-        cid = _canonical_of_released(conn, partner_id, oid)
+        cid = prev.canonical_id
         if selected is not None and cid not in selected:
             continue  # a partial release leaves other objects alone
         body = dict(prev.body) | {"revoked": True, "modified": _bump(prev.version, now)}
@@ -300,17 +302,6 @@ def _versioned(content: dict[str, Any], created: str, modified: str) -> dict[str
         head
         | {"created": created, "modified": modified}
         | {k: v for k, v in content.items() if k not in head}
-    )
-
-
-def _canonical_of_released(conn: Connection, partner_id: str, object_id: str) -> str:
-    return str(
-        conn.execute(
-            select(release_object.c.canonical_id)
-            .where(release_object.c.partner_id == partner_id)
-            .where(release_object.c.object_id == object_id)
-            .limit(1)
-        ).scalar()
     )
 
 
