@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -197,6 +199,20 @@ _TLP = {t.value: t for t in TLP}
 _RELIABILITY = {r.value: r for r in Reliability}
 _CREDIBILITY = {c.value: c for c in Credibility}
 _KIND = {k.value: k for k in EntityKind}
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of acyclic objects are built: its
+    repeated full passes over them took 40% of a whole-base read (measured at 100k persons).
+    Reference counting still frees everything; the collector resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def all_entities(conn: Connection) -> list[EntityView]:

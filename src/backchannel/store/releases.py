@@ -44,6 +44,7 @@ from backchannel.store.knowledge import (
     EntityView,
     all_entities,
     canonical_map,
+    gc_paused,
     iter_entities,
     label_of,
 )
@@ -62,6 +63,11 @@ _MS = timedelta(milliseconds=1)
 
 def canonical_views(conn: Connection, *, only: Iterable[str] | None = None) -> list[EntityView]:
     """Every canonical entity with the statements of all records merged into it."""
+    with gc_paused():
+        return _canonical_views(conn, only)
+
+
+def _canonical_views(conn: Connection, only: Iterable[str] | None) -> list[EntityView]:
     canon = canonical_map(conn)
     wanted = None if only is None else {canon.get(e, e) for e in only}
     # Collect each cluster's members first and build one view per cluster at the end: building
@@ -207,6 +213,13 @@ def plan_release(
     entity_ids: Sequence[str] | None = None,
 ) -> Plan:
     """The dry run: decisions with reasons, and the object versions a publish would write."""
+    with gc_paused():  # millions of acyclic objects: see knowledge.gc_paused
+        return _plan_release(conn, partner_id, now, entity_ids)
+
+
+def _plan_release(
+    conn: Connection, partner_id: str, now: datetime, entity_ids: Sequence[str] | None
+) -> Plan:
     get_partner(conn, partner_id)  # NotFound for an unknown partner
     ctx = policy_context(conn, partner_id, now)
     # Always project everything: a partial release must map references to the same ids and
@@ -358,19 +371,20 @@ def publish(
     request_id: int | None = None,
 ) -> Published:
     """Publish a release in the caller's write transaction, with its audit entries."""
-    plan = plan_release(conn, partner_id, now=now, entity_ids=entity_ids)
-    return write_release(
-        conn,
-        partner_id,
-        plan.objects,
-        kind="objects",
-        canonical_of=plan.canonical_of,
-        revocations=len(plan.revoked),
-        author=author,
-        purpose=purpose,
-        now=now,
-        request_id=request_id,
-    )
+    with gc_paused():
+        plan = plan_release(conn, partner_id, now=now, entity_ids=entity_ids)
+        return write_release(
+            conn,
+            partner_id,
+            plan.objects,
+            kind="objects",
+            canonical_of=plan.canonical_of,
+            revocations=len(plan.revoked),
+            author=author,
+            purpose=purpose,
+            now=now,
+            request_id=request_id,
+        )
 
 
 def write_release(
