@@ -41,6 +41,8 @@ def _register() -> None:
         kb,
         liaison,
         read,
+        releases,
+        requests,
         resolution,
         screening,
         service,
@@ -48,7 +50,8 @@ def _register() -> None:
         taxii,
     )
 
-    for module in (kb, read, resolution, screening, liaison, service, synth, audit, erasure, taxii):
+    modules = (kb, read, resolution, screening, liaison, releases, requests, service, synth)
+    for module in (*modules, audit, erasure, taxii):
         for command in module.COMMANDS:
             cli.add_command(command)
 

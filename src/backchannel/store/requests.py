@@ -234,7 +234,7 @@ def approve_request(
             request_id=req.id,
         )
     state = RequestState.PARTIAL if len(selected) < len(matched) else RequestState.APPROVED
-    _decide(conn, req.id, state, approver, reason, now, pub.seq if pub else None)
+    _decide(conn, req.id, state, approver, reason, now, (pub.seq or None) if pub else None)
     return get_request(conn, req.id), pub
 
 
