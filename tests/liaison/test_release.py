@@ -310,3 +310,54 @@ def test_partner_verifies_a_release_offline_with_its_receipt(
     assert verify_release(doc, objs, other.verifier)
     with kb.write() as conn, pytest.raises(NotFound):
         receipt_for_release(conn, "z", pub.seq, key, now=clock())
+
+
+def test_date_added_never_goes_backwards(kb: Store, clock: Clock) -> None:
+    """A publish whose clock reads earlier than the partner's newest object (a clock step
+    back, or a concurrent publish that committed first) still adds after it, so a TAXII
+    reader's added_after never skips it."""
+    agree(kb, clock, "au")
+    _publish(kb, clock, "au")
+    with kb.read() as conn:
+        first = conn.execute(select(func.max(release_object.c.added_at))).scalar()
+    agree(kb, clock, "au", categories=["persons", "groups"])  # content changes
+    clock.tick(-3600)
+    second = _publish(kb, clock, "au")
+    assert second.objects > 0
+    with kb.read() as conn:
+        added = conn.execute(
+            select(release_object.c.added_at).where(release_object.c.release_seq == second.seq)
+        ).scalars()
+        assert all(a > first for a in added)
+
+
+def test_writes_to_one_partner_are_serialised(kb: Store) -> None:
+    """Two transactions writing to one partner's collections run one after the other (the
+    second waits for the first to commit), on both backends."""
+    import threading
+    import time
+
+    from backchannel.store.partners import lock_partner
+
+    holding = threading.Event()
+    waited: list[float] = []
+
+    def first() -> None:
+        with kb.write() as conn:
+            lock_partner(conn, "au")
+            holding.set()
+            time.sleep(0.4)
+
+    def second() -> None:
+        holding.wait()
+        start = time.monotonic()
+        with kb.write() as conn:
+            lock_partner(conn, "au")
+            waited.append(time.monotonic() - start)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert waited and waited[0] >= 0.3

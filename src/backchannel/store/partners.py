@@ -110,6 +110,18 @@ def get_partner(conn: Connection, partner_id: str) -> Partner:
     )
 
 
+def lock_partner(conn: Connection, partner_id: str) -> None:
+    """Serialise writes to one partner's collections until the transaction ends, so their
+    date_added values commit in order and an `added_after` reader never misses one. SQLite
+    writers are serialised already (BEGIN IMMEDIATE); PostgreSQL needs a row lock — FOR NO KEY
+    UPDATE, which conflicts with itself but not with the KEY SHARE locks that inserts of rows
+    referring to the partner take."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            select(partner.c.id).where(partner.c.id == partner_id).with_for_update(key_share=True)
+        )
+
+
 def list_partners(conn: Connection) -> list[Partner]:
     return [get_partner(conn, pid) for pid in sorted(partner_ids(conn))]
 

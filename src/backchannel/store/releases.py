@@ -52,11 +52,12 @@ from backchannel.store.partners import (
     current_agreement,
     current_terms,
     get_partner,
+    lock_partner,
     originator_map,
 )
 from backchannel.store.reviews import overdue_ids
 from backchannel.store.schema import release, release_object
-from backchannel.store.timefmt import stix_time, to_text
+from backchannel.store.timefmt import from_text, stix_time, to_text
 
 _MS = timedelta(milliseconds=1)
 
@@ -424,7 +425,8 @@ def write_release(
     first_time = [o for o in supporting_objects() if o["id"] not in present]
     written = [*first_time, *objects]
     digest = manifest_hash(written)
-    at = to_text(now)
+    lock_partner(conn, partner_id)
+    at = to_text(_after_last_added(conn, partner_id, now))
     seq: int = conn.execute(
         insert(release).values(
             partner_id=partner_id,
@@ -518,6 +520,17 @@ def released_objects(
         q = q.where(release_object.c.release_seq == release_seq)
     q = q.order_by(release_object.c.added_at, release_object.c.object_id, release_object.c.version)
     return [orjson.loads(b) for b in conn.execute(q).scalars()]
+
+
+def _after_last_added(conn: Connection, partner_id: str, now: datetime) -> datetime:
+    """``now``, or just after the partner's newest object if that is later (a clock step back,
+    or a concurrent publish that committed first): date_added never goes backwards."""
+    last = conn.execute(
+        select(func.max(release_object.c.added_at)).where(release_object.c.partner_id == partner_id)
+    ).scalar()
+    if last is None:
+        return now
+    return max(now, from_text(last) + timedelta(microseconds=1))
 
 
 def receipt_for_release(

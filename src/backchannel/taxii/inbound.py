@@ -31,7 +31,7 @@ from backchannel.model.envelope import Envelope
 from backchannel.model.vocab import TLP, Credibility, Reliability
 from backchannel.stix.validate import validate_object
 from backchannel.store.archive import version_of, write_batch
-from backchannel.store.partners import current_agreement
+from backchannel.store.partners import current_agreement, lock_partner
 from backchannel.store.schema import taxii_inbound, taxii_status
 from backchannel.store.timefmt import from_text, to_text
 from backchannel.store.upsert import insert_ignore
@@ -107,6 +107,7 @@ def add_objects(
     now: datetime,
 ) -> dict[str, Any]:
     """Ingest an envelope's objects into ``collection``; returns the status resource."""
+    lock_partner(conn, collection.partner_id)  # date_added commits in order (see lock_partner)
     env = partner_envelope(conn, collection.partner_id)
     successes: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
