@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.routing import APIRoute
@@ -120,3 +121,32 @@ def test_errors_never_show_internals(api: Api) -> None:
     r = api.client.post("/api/v1/session/token", content=b"{not json")
     assert r.status_code == 422
     assert "Traceback" not in r.text and "File " not in r.text
+
+
+def test_repeated_failures_are_slowed_down_and_a_success_resets(api: Api) -> None:
+    from backchannel.api.routes.session import FREE_FAILURES, MAX_DELAY, login_delay
+    from backchannel.store.accounts import recent_failures
+
+    delays = [login_delay(n) for n in range(12)]
+    assert delays[:FREE_FAILURES] == [0.0] * FREE_FAILURES
+    assert all(
+        a < b
+        for a, b in zip(delays[FREE_FAILURES:-1], delays[FREE_FAILURES + 1 :], strict=True)
+        if b < MAX_DELAY
+    )
+    assert delays[-1] == MAX_DELAY
+    for _ in range(2):
+        api.client.post("/api/v1/session/token", json={"username": "ana", "password": "wrong one!"})
+        api.client.post(
+            "/api/v1/session/token", json={"username": "ghost", "password": "wrong one!"}
+        )
+    with api.store.read() as conn:
+        # Counted per username, existing or not, so guessing either is slowed alike.
+        assert recent_failures(conn, "ana", NOW.replace(year=2100)) == 0  # outside the window
+        now = datetime.now(UTC)
+        assert recent_failures(conn, "ana", now) == 2
+        assert recent_failures(conn, "ghost", now) == 2
+    ok = api.client.post("/api/v1/session/token", json={"username": "ana", "password": PASSWORD})
+    assert ok.status_code == 200
+    with api.store.read() as conn:
+        assert recent_failures(conn, "ana", datetime.now(UTC)) == 0

@@ -21,6 +21,13 @@ FREE_FAILURES = 3
 MAX_DELAY = 8.0
 
 
+def login_delay(failures: int) -> float:
+    """Seconds to wait before checking a password, given recent failures for the username."""
+    if failures < FREE_FAILURES:
+        return 0.0
+    return min(MAX_DELAY, 0.25 * 2.0 ** (failures - FREE_FAILURES))
+
+
 class Login(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
@@ -37,8 +44,7 @@ def login(body: Login, request: Request) -> dict[str, Any]:
     now = datetime.now(UTC)
     with writing(request) as conn:
         failures = recent_failures(conn, body.username, now)
-    if failures >= FREE_FAILURES:
-        time.sleep(min(MAX_DELAY, 0.25 * 2 ** (failures - FREE_FAILURES)))
+    time.sleep(login_delay(failures))
     with writing(request) as conn:
         account = check_password(conn, body.username, body.password, now=now)
         if account is None or account.role is Role.PARTNER:
