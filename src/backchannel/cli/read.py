@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 from rich.table import Table
@@ -12,14 +10,7 @@ from rich.table import Table
 from backchannel.audit.log import Action, Event, append, keyed_hash, query_secret
 from backchannel.cli.context import AppContext, pass_app
 from backchannel.model.statement import State, StoredStatement
-from backchannel.store.knowledge import EntityView, get_entity, person_stats, search
-
-
-def _statement_dict(s: StoredStatement) -> dict[str, Any]:
-    d = asdict(s)
-    for key in ("tlp", "reliability", "credibility", "state"):
-        d[key] = d[key].value
-    return d
+from backchannel.store.knowledge import get_entity, person_stats, search
 
 
 def _short(text: str, width: int = 80) -> str:
@@ -79,7 +70,7 @@ def show(app: AppContext, entity_id: str, purpose: str | None) -> None:
     finally:
         store.close()
     if app.json:
-        app.emit_json(_entity_dict(view))
+        app.emit_json(view.as_dict())
         return
     app.console.print(f"[bold]{view.label}[/bold]  {view.kind.value}  {view.id}")
     if view.kind.value == "person":
@@ -91,26 +82,6 @@ def show(app: AppContext, entity_id: str, purpose: str | None) -> None:
     app.console.print(_statement_table("statements", view.statements, show_entity=merged))
     if view.mentioned_by:
         app.console.print(_statement_table("linked from", view.mentioned_by, show_entity=True))
-
-
-def _entity_dict(view: EntityView) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": view.id,
-        "kind": view.kind.value,
-        "stix_type": view.stix_type,
-        "label": view.label,
-    }
-    if view.kind.value == "person":
-        a = view.assessment
-        out["assessment"] = {
-            "status": a.status.value,
-            "reason": a.reason,
-            "statement": a.basis.id if a.basis else None,
-        }
-    out["members"] = list(view.members)
-    out["statements"] = [_statement_dict(s) for s in view.statements]
-    out["linked_from"] = [_statement_dict(s) for s in view.mentioned_by]
-    return out
 
 
 @click.command("search")

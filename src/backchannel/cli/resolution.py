@@ -12,22 +12,10 @@ from rich.table import Table
 
 from backchannel.cli.context import AppContext, pass_app
 from backchannel.errors import InvalidInput
-from backchannel.resolve.cluster import Judgement, Verdict
+from backchannel.resolve.cluster import Verdict
 from backchannel.resolve.dedup import Scorer
 from backchannel.store.dedup import AUTO_MERGE, PROPOSE, deduplicate, list_proposals
 from backchannel.store.judgement import cluster_of, record_judgement, retract, unmerge
-
-
-def _judgement_dict(j: Judgement) -> dict[str, object]:
-    return {
-        "seq": j.seq,
-        "left": j.left_id,
-        "right": j.right_id,
-        "verdict": j.verdict.value,
-        "author": j.author,
-        "reason": j.reason,
-        "at": j.created_at,
-    }
 
 
 @click.command()
@@ -62,7 +50,7 @@ def judge(
     finally:
         store.close()
     if app.json:
-        app.emit_json({"judgement": _judgement_dict(j), "cluster": canonical, "members": members})
+        app.emit_json({"judgement": j.as_dict(), "cluster": canonical, "members": members})
     else:
         app.console.print(f"judgement {j.seq}: {j.left_id} {j.verdict.value} {j.right_id}")
         app.console.print(f"cluster {canonical}: {len(members)} record(s)")
@@ -103,7 +91,7 @@ def unmerge_(
     finally:
         store.close()
     if app.json:
-        app.emit_json({"retracted": [_judgement_dict(j) for j in undone]})
+        app.emit_json({"retracted": [j.as_dict() for j in undone]})
     else:
         for j in undone:
             app.console.print(

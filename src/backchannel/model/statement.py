@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -107,3 +107,11 @@ class StoredStatement:
     def grade(self) -> str:
         """Admiralty grade as analysts write it, e.g. ``B2``."""
         return self.reliability.value + self.credibility.value
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field as JSON-ready values, and the grade."""
+        d = asdict(self)
+        for key in ("tlp", "reliability", "credibility", "state"):
+            d[key] = d[key].value
+        d["grade"] = self.grade
+        return d

@@ -33,6 +33,17 @@ class Judgement:
     reason: str
     created_at: str
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "seq": self.seq,
+            "left": self.left_id,
+            "right": self.right_id,
+            "verdict": self.verdict.value,
+            "author": self.author,
+            "reason": self.reason,
+            "at": self.created_at,
+        }
+
 
 def pair(a: str, b: str) -> tuple[str, str]:
     """The stored order of a pair: judgements are symmetric."""

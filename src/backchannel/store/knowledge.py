@@ -47,6 +47,26 @@ class EntityView:
     def assessment(self) -> Assessment:
         return assess_status(self.statements)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The entity with its assessment (persons), members and every statement."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind.value,
+            "stix_type": self.stix_type,
+            "label": self.label,
+        }
+        if self.kind is EntityKind.PERSON:
+            a = self.assessment
+            out["assessment"] = {
+                "status": a.status.value,
+                "reason": a.reason,
+                "statement": a.basis.id if a.basis else None,
+            }
+        out["members"] = list(self.members)
+        out["statements"] = [s.as_dict() for s in self.statements]
+        out["linked_from"] = [s.as_dict() for s in self.mentioned_by]
+        return out
+
 
 def _statement_query() -> Any:
     """Statements with the newest version of their record and its revoked flag.

@@ -6,7 +6,6 @@ Every route here reads person data, so each needs a purpose and writes a consult
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,58 +15,16 @@ from backchannel.api.auth import ANALYSTS, allow, store_of, writing
 from backchannel.api.routes.guard import CLEAN_TEXT, Purpose, consulted
 from backchannel.audit.log import keyed_hash, query_secret
 from backchannel.model.partial_date import parse_partial_date
-from backchannel.model.statement import StoredStatement
 from backchannel.resolve.cluster import Judgement
 from backchannel.resolve.screening import MATCH_THRESHOLD, REVIEW_THRESHOLD, query_profile
 from backchannel.store.accounts import Account
 from backchannel.store.judgement import judgements_of
-from backchannel.store.knowledge import EntityView, get_entity, search
+from backchannel.store.knowledge import get_entity, search
 from backchannel.store.screening import load_index
 
 router = APIRouter(tags=["entities"], dependencies=[CLEAN_TEXT])
 
 Reader = Annotated[Account, Depends(allow(*ANALYSTS))]
-
-
-def statement_dict(s: StoredStatement) -> dict[str, Any]:
-    d = asdict(s)
-    for key in ("tlp", "reliability", "credibility", "state"):
-        d[key] = d[key].value
-    d["grade"] = s.grade  # Admiralty reliability + credibility, e.g. "B2"
-    return d
-
-
-def judgement_dict(j: Judgement) -> dict[str, Any]:
-    return {
-        "seq": j.seq,
-        "left": j.left_id,
-        "right": j.right_id,
-        "verdict": j.verdict.value,
-        "author": j.author,
-        "reason": j.reason,
-        "at": j.created_at,
-    }
-
-
-def _entity_dict(view: EntityView, judgements: list[Judgement]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": view.id,
-        "kind": view.kind.value,
-        "stix_type": view.stix_type,
-        "label": view.label,
-    }
-    if view.kind.value == "person":
-        a = view.assessment
-        out["assessment"] = {
-            "status": a.status.value,
-            "reason": a.reason,
-            "statement": a.basis.id if a.basis else None,
-        }
-    out["members"] = list(view.members)
-    out["statements"] = [statement_dict(s) for s in view.statements]
-    out["linked_from"] = [statement_dict(s) for s in view.mentioned_by]
-    out["judgements"] = [judgement_dict(j) for j in judgements]
-    return out
 
 
 @router.get("/entities/{entity_id}")
@@ -89,7 +46,7 @@ def entity(entity_id: str, account: Reader, why: Purpose, request: Request) -> d
             why,
             details={"statements": len(view.statements), "linked_from": len(view.mentioned_by)},
         )
-    return _entity_dict(view, judgements)
+    return view.as_dict() | {"judgements": [j.as_dict() for j in judgements]}
 
 
 @router.get("/search")

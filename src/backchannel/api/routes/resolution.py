@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from backchannel.api.auth import ANALYSTS, allow, writing
-from backchannel.api.routes.entities import judgement_dict
 from backchannel.api.routes.guard import CLEAN_TEXT, Purpose, Seq, author, consulted, now
 from backchannel.resolve.cluster import Verdict
 from backchannel.store.accounts import Account, Role
@@ -71,7 +70,7 @@ def judge(body: JudgementBody, account: Judge, request: Request) -> dict[str, An
             now=now(),
         )
         canonical, members = cluster_of(conn, body.left)
-    return {"judgement": judgement_dict(j), "cluster": canonical, "members": members}
+    return {"judgement": j.as_dict(), "cluster": canonical, "members": members}
 
 
 class Retraction(BaseModel):
@@ -86,4 +85,4 @@ def retract_(seq: Seq, body: Retraction, account: Judge, request: Request) -> di
     with writing(request) as conn:
         j = retract(conn, seq, author=author(account), reason=body.reason, now=now())
         canonical, members = cluster_of(conn, j.left_id)
-    return {"retracted": judgement_dict(j), "cluster": canonical, "members": members}
+    return {"retracted": j.as_dict(), "cluster": canonical, "members": members}
