@@ -26,17 +26,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-import traceback
-from typing import Any
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: find tests/
 
 from backchannel.ingest.stix_bundle import BatchDone, import_stix
 from backchannel.model.envelope import Envelope
 from backchannel.model.vocab import TLP, Credibility, Reliability
 from backchannel.store.engine import open_store
-
-
-def say(event: dict[str, Any]) -> None:
-    os.write(1, json.dumps(event, separators=(",", ":")).encode() + b"\n")
+from tests.fork_server import say, serve
 
 
 def envelope_from_json(text: str) -> Envelope:
@@ -82,39 +80,7 @@ def work(db_url: str, bundle: str, batch_size: int, env: Envelope) -> None:
 def main(argv: list[str]) -> int:
     db_url, bundle, batch_size, env_json = argv[1:5]
     env = envelope_from_json(env_json)
-    worker: int | None = None
-    for line in sys.stdin:
-        command = line.strip()
-        if command == "run":
-            if worker is not None:
-                raise SystemExit("kill_child: 'run' before the previous worker was reaped")
-            worker = os.fork()
-            if worker == 0:
-                code = 0
-                try:
-                    work(db_url, bundle, int(batch_size), env)
-                except BaseException:
-                    say({"event": "error", "error": traceback.format_exc()})
-                    code = 1
-                os._exit(code)
-        elif command == "reap":
-            if worker is None:
-                raise SystemExit("kill_child: 'reap' without a worker")
-            _, status = os.waitpid(worker, 0)
-            say(
-                {
-                    "event": "exit",
-                    "pid": worker,
-                    "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-                    "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-                }
-            )
-            worker = None
-        elif command == "quit":
-            break
-    if worker is not None:
-        os.waitpid(worker, 0)
-    return 0
+    return serve("kill_child", lambda: work(db_url, bundle, int(batch_size), env))
 
 
 if __name__ == "__main__":

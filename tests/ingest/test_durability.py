@@ -21,16 +21,13 @@ import os
 import queue
 import random
 import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import psycopg
 import pytest
@@ -52,6 +49,7 @@ from backchannel.store.schema import (
     record,
     statement,
 )
+from tests.fork_server import ForkServer
 
 KILL_CHILD = Path(__file__).with_name("kill_child.py")
 BATCH = 50
@@ -431,7 +429,7 @@ def check_store(store: Store, exp: Expected, *, acknowledged: int, total: int) -
 # --- the child ----------------------------------------------------------------------------
 
 
-class Child:
+class Child(ForkServer):
     """The fork server in ``kill_child.py``; its output lines arrive on a queue."""
 
     def __init__(self, db_url: str, bundle: Path) -> None:
@@ -443,45 +441,8 @@ class Child:
             "reliability": ENVELOPE.reliability.value,
             "credibility": ENVELOPE.credibility.value,
         }
-        self.proc = subprocess.Popen(
-            [sys.executable, str(KILL_CHILD), db_url, str(bundle), str(BATCH), json.dumps(env)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-        self.events: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        assert self.proc.stdout is not None
-        threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True).start()
-
-    def _pump(self, stream: IO[str]) -> None:
-        for line in stream:
-            if line.endswith("\n"):
-                self.events.put(json.loads(line))
-        self.events.put(None)
-
-    def send(self, command: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-
-    def next_event(self, timeout: float = EVENT_TIMEOUT) -> dict[str, Any]:
-        try:
-            event = self.events.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError(f"no word from the child for {timeout} s") from None
-        assert event is not None, f"child ended unexpectedly (exit {self.proc.wait()})"
-        assert event["event"] != "error", f"import failed in the child:\n{event['error']}"
-        return event
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.send("quit")
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        argv = [str(KILL_CHILD), db_url, str(bundle), str(BATCH), json.dumps(env)]
+        super().__init__(argv, what="import", timeout=EVENT_TIMEOUT)
 
 
 @dataclass(slots=True)

@@ -17,23 +17,20 @@ Output is one JSON object per line, each written with a single ``os.write``:
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import traceback
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: find tests/
 
 from backchannel.liaison.agreement import Category
 from backchannel.store.engine import open_store
 from backchannel.store.partners import change_agreement, current_terms
 from backchannel.store.releases import publish
+from tests.fork_server import say, serve
 
 PUBLISHES = 400  # per run; the parent kills long before
-
-
-def say(event: dict[str, Any]) -> None:
-    os.write(1, json.dumps(event, separators=(",", ":")).encode() + b"\n")
 
 
 def work(db_url: str) -> None:
@@ -64,39 +61,7 @@ def work(db_url: str) -> None:
 
 def main(argv: list[str]) -> int:
     db_url = argv[1]
-    worker: int | None = None
-    for line in sys.stdin:
-        command = line.strip()
-        if command == "run":
-            if worker is not None:
-                raise SystemExit("publish_kill_child: 'run' before the previous worker was reaped")
-            worker = os.fork()
-            if worker == 0:
-                code = 0
-                try:
-                    work(db_url)
-                except BaseException:
-                    say({"event": "error", "error": traceback.format_exc()})
-                    code = 1
-                os._exit(code)
-        elif command == "reap":
-            if worker is None:
-                raise SystemExit("publish_kill_child: 'reap' without a worker")
-            _, status = os.waitpid(worker, 0)
-            say(
-                {
-                    "event": "exit",
-                    "pid": worker,
-                    "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-                    "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-                }
-            )
-            worker = None
-        elif command == "quit":
-            break
-    if worker is not None:
-        os.waitpid(worker, 0)
-    return 0
+    return serve("publish_kill_child", lambda: work(db_url))
 
 
 if __name__ == "__main__":

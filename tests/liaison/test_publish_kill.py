@@ -10,19 +10,14 @@ integrity check passes; and ``audit verify`` finds the log intact.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import queue
 import random
 import signal
-import subprocess
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, func, select, text
@@ -33,6 +28,7 @@ from backchannel.store.engine import open_store
 from backchannel.store.schema import release, release_object
 from tests.audit.helpers import make_key
 from tests.conftest import Clock
+from tests.fork_server import ForkServer
 from tests.liaison.helpers import agree, world
 
 CHILD = Path(__file__).with_name("publish_kill_child.py")
@@ -41,49 +37,11 @@ SEED = 20261127
 EVENT_TIMEOUT = 60.0
 
 
-class Child:
-    """The fork server; its output lines arrive on a queue."""
+class Child(ForkServer):
+    """The fork server in ``publish_kill_child.py``; its output lines arrive on a queue."""
 
     def __init__(self, db_url: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(CHILD), db_url],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-        self.events: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        assert self.proc.stdout is not None
-        threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True).start()
-
-    def _pump(self, stream: IO[str]) -> None:
-        for line in stream:
-            if line.endswith("\n"):
-                self.events.put(json.loads(line))
-        self.events.put(None)
-
-    def send(self, command: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-
-    def next_event(self, timeout: float = EVENT_TIMEOUT) -> dict[str, Any]:
-        try:
-            event = self.events.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError(f"no word from the child for {timeout} s") from None
-        assert event is not None, f"child ended unexpectedly (exit {self.proc.wait()})"
-        assert event["event"] != "error", f"publish failed in the child:\n{event['error']}"
-        return event
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.send("quit")
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        super().__init__([str(CHILD), db_url], what="publish", timeout=EVENT_TIMEOUT)
 
 
 @dataclass
