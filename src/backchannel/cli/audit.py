@@ -20,15 +20,8 @@ from backchannel.audit.key import (
 from backchannel.audit.receipt import receipt as make_receipt
 from backchannel.audit.receipt import verify_receipt as check_receipt
 from backchannel.audit.verify import verify as verify_log
-from backchannel.cli.context import AppContext, pass_app
+from backchannel.cli.context import AppContext, parse_json, pass_app, read_text
 from backchannel.errors import InvalidInput
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read {path}", why=str(exc)) from None
 
 
 @click.group()
@@ -60,9 +53,9 @@ def verify_(
 
     Exits 0 when the log verifies; otherwise prints one line per problem and exits 1.
     """
-    notes = [_read_text(p) for p in against]
+    notes = [read_text(p) for p in against]
     if public_key is not None:
-        key = parse_verifier_key(_read_text(public_key))
+        key = parse_verifier_key(read_text(public_key))
     else:
         key = signing_key(app.settings).verifier
     store = app.store()
@@ -228,11 +221,8 @@ def receipt_(app: AppContext, seq: int, output: Path | None) -> None:
 @pass_app
 def verify_receipt_(app: AppContext, file: Path, public_key: Path) -> None:
     """Check a receipt offline with the log's public key (no database needed)."""
-    key = parse_verifier_key(_read_text(public_key))
-    try:
-        doc = orjson.loads(_read_text(file))
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"{file} is not JSON", why=str(exc)) from None
+    key = parse_verifier_key(read_text(public_key))
+    doc = parse_json(read_text(file), where=str(file))
     if not isinstance(doc, dict):
         raise InvalidInput(f"{file} is not a receipt")
     problems = check_receipt(doc, key)

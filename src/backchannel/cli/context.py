@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 from rich.console import Console
 
+from backchannel.errors import InvalidInput
 from backchannel.settings import Settings
 from backchannel.store.engine import Store, open_store
 
@@ -34,3 +36,19 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 text file named on the command line, or a clear error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {path}", why=str(exc)) from None
+
+
+def parse_json(text: str | bytes, *, where: str) -> Any:
+    """JSON given on the command line or in a file, or an error saying where."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput("not JSON", where=where, why=str(exc)) from None

@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-import orjson
 from rich.table import Table
 from sqlalchemy import Connection
 
 from backchannel.audit.log import Action, Event, append
-from backchannel.cli.context import AppContext, pass_app
+from backchannel.cli.context import AppContext, parse_json, pass_app, read_text
 from backchannel.cli.read import actor
 from backchannel.errors import InvalidInput
 from backchannel.liaison.policy import OWN, PUBLIC
@@ -177,11 +176,7 @@ def agreement_set(
     if (terms_json is None) == (terms_file is None):
         raise InvalidInput("give the terms with exactly one of --terms or --file")
     where = str(terms_file) if terms_file else "--terms"
-    text = terms_file.read_bytes() if terms_file else (terms_json or "").encode()
-    try:
-        changes = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput("not JSON", where=where, why=str(exc)) from None
+    changes = parse_json(read_text(terms_file) if terms_file else terms_json or "", where=where)
     if not isinstance(changes, dict):
         raise InvalidInput("terms must be a JSON object", where=where)
     with app.store().write() as conn:

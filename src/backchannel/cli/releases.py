@@ -5,14 +5,13 @@ from __future__ import annotations
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 import click
 import orjson
 from rich.table import Table
 
 from backchannel.audit.key import parse_verifier_key, signing_key
-from backchannel.cli.context import AppContext, pass_app
+from backchannel.cli.context import AppContext, parse_json, pass_app, read_text
 from backchannel.cli.liaison import log_consultation, now_utc, output_option
 from backchannel.errors import InvalidInput
 from backchannel.liaison.receipt import verify_release
@@ -22,7 +21,6 @@ from backchannel.store.partners import (
     get_partner,
 )
 from backchannel.store.releases import (
-    Plan,
     plan_release,
     publish,
     receipt_for_release,
@@ -40,22 +38,6 @@ def release() -> None:
     """Releases to partners: preview (a dry run with reasons) and publish."""
 
 
-def _plan_dict(plan: Plan, *, reasons: bool) -> dict[str, Any]:
-    out: dict[str, Any] = plan.summary()
-    if reasons:
-        out["decisions"] = [
-            {
-                "entity": d.entity_id,
-                "kind": d.kind.value,
-                "action": d.decision.action.value,
-                "reasons": [r.as_dict() for r in d.decision.reasons],
-            }
-            for d in plan.decisions
-        ]
-    out["objects"] = plan.objects
-    return out
-
-
 @release.command("preview")
 @click.option("--partner", "partner_id", required=True, help="The receiving partner.")
 @click.option("--entity", "entities", multiple=True, help="Only these entities (repeatable).")
@@ -69,7 +51,7 @@ def release_preview(app: AppContext, partner_id: str, entities: tuple[str, ...])
             app, conn, [d.entity_id for d in plan.decisions], f"release preview {partner_id}"
         )
     if app.json:
-        app.emit_json(_plan_dict(plan, reasons=True))
+        app.emit_json(plan.as_dict())
         return
     table = Table("entity", "kind", "decision", "reasons")
     for d in plan.decisions:
@@ -240,12 +222,12 @@ def release_verify(
     """Check a release bundle against its receipt with the public key alone (no database):
     the entry is in the signed log, it is a disclosure (to the partner), and the bundle is
     exactly the one disclosed. Exit 1 with the problems otherwise."""
-    doc = _json_file(receipt_file)
-    bundle = _json_file(bundle_file)
+    doc = parse_json(read_text(receipt_file), where=str(receipt_file))
+    bundle = parse_json(read_text(bundle_file), where=str(bundle_file))
     objects = bundle.get("objects") if isinstance(bundle, dict) else None
     if not isinstance(objects, list):
         raise InvalidInput("not a STIX bundle", where=str(bundle_file))
-    key = parse_verifier_key(key_file.read_text(encoding="utf-8").strip())
+    key = parse_verifier_key(read_text(key_file))
     problems = verify_release(doc, objects, key, partner_id=partner_id)
     if app.json:
         app.emit_json({"verified": not problems, "problems": problems})
@@ -256,13 +238,6 @@ def release_verify(
         app.console.print(f"verified: {len(objects)} objects, disclosure logged and signed")
     if problems:
         raise SystemExit(1)
-
-
-def _json_file(path: Path) -> Any:
-    try:
-        return orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput("not JSON", where=str(path), why=str(exc)) from None
 
 
 COMMANDS = [release]

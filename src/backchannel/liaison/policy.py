@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 from backchannel.liaison.agreement import AgreementStatus, Category, Granularity, Scope, Terms
 from backchannel.model.assessment import assess_status
@@ -253,6 +254,14 @@ class EntityDecision:
     kind: EntityKind
     decision: Decision
     statements: Mapping[str, Decision]  # statement id → decision
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity_id,
+            "kind": self.kind.value,
+            "action": self.decision.action.value,
+            "reasons": [r.as_dict() for r in self.decision.reasons],
+        }
 
     @property
     def released_ids(self) -> frozenset[str]:

@@ -196,6 +196,11 @@ class Plan:
             "unchanged": len(self.unchanged),
         }
 
+    def as_dict(self) -> dict[str, Any]:
+        """The summary, every decision with its reasons, and the object versions."""
+        decisions = [d.as_dict() for d in self.decisions]
+        return self.summary() | {"decisions": decisions, "objects": self.objects}
+
 
 def _bump(previous: str, now: datetime) -> str:
     """A `modified` later than the previous version's and not earlier than now."""

@@ -67,18 +67,7 @@ def preview(
     with writing(request) as conn:
         plan = plan_release(conn, partner_id, now=now(), entity_ids=body.entities or None)
         consulted(conn, account, [d.entity_id for d in plan.decisions], why)
-    out: dict[str, Any] = plan.summary()
-    out["decisions"] = [
-        {
-            "entity": d.entity_id,
-            "kind": d.kind.value,
-            "action": d.decision.action.value,
-            "reasons": [r.as_dict() for r in d.decision.reasons],
-        }
-        for d in plan.decisions
-    ]
-    out["objects"] = plan.objects
-    return out
+    return plan.as_dict()
 
 
 class Publication(Selection):
