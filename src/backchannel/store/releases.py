@@ -28,6 +28,7 @@ from backchannel.errors import InvalidInput, NotFound
 from backchannel.liaison.policy import Context, EntityDecision
 from backchannel.liaison.project import (
     Projected,
+    Projection,
     handling_marking,
     partner_object_id,
     project,
@@ -220,12 +221,30 @@ def plan_release(
 ) -> Plan:
     """The dry run: decisions with reasons, and the object versions a publish would write."""
     with gc_paused():  # millions of acyclic objects: see knowledge.gc_paused
-        return _plan_release(conn, partner_id, now, entity_ids)
+        return plan_from(project_partner(conn, partner_id, now), now=now, entity_ids=entity_ids)
 
 
-def _plan_release(
-    conn: Connection, partner_id: str, now: datetime, entity_ids: Sequence[str] | None
-) -> Plan:
+@dataclass
+class PartnerProjection:
+    """One whole-base pass for one partner: the policy context, every canonical view, the
+    decisions and objects of the projection, and what the partner already holds. Plans for
+    the whole base or any selection are cut from it without reading the base again."""
+
+    partner_id: str
+    ctx: Context
+    views: dict[str, EntityView]
+    projection: Projection
+    latest: dict[str, Latest]
+    handling: dict[str, Any]
+
+
+def project_partner(conn: Connection, partner_id: str, now: datetime) -> PartnerProjection:
+    """Read the base once and project it for ``partner_id`` (pauses the cyclic GC)."""
+    with gc_paused():
+        return _project_partner(conn, partner_id, now)
+
+
+def _project_partner(conn: Connection, partner_id: str, now: datetime) -> PartnerProjection:
     get_partner(conn, partner_id)  # NotFound for an unknown partner
     ctx = policy_context(conn, partner_id, now)
     # Always project everything: a partial release must map references to the same ids and
@@ -246,6 +265,18 @@ def _plan_release(
 
     handling = handling_marking(partner_id, ctx.terms)
     projection = project(views, ctx, object_id, handling=handling["id"])
+    return PartnerProjection(
+        partner_id, ctx, {v.id: v for v in views}, projection, latest, handling
+    )
+
+
+def plan_from(
+    run: PartnerProjection, *, now: datetime, entity_ids: Sequence[str] | None = None
+) -> Plan:
+    """The plan for the whole projection, or for a selection of entities (with the objects
+    they refer to; other objects are left alone)."""
+    partner_id, ctx, projection = run.partner_id, run.ctx, run.projection
+    latest, handling = run.latest, run.handling
     selected = _selection(projection.objects, entity_ids, ctx.canonical)
     decisions = [d for d in projection.decisions if selected is None or d.entity_id in selected]
     plan = Plan(partner_id, ctx.via, decisions)
@@ -379,18 +410,33 @@ def publish(
     """Publish a release in the caller's write transaction, with its audit entries."""
     with gc_paused():
         plan = plan_release(conn, partner_id, now=now, entity_ids=entity_ids)
-        return write_release(
-            conn,
-            partner_id,
-            plan.objects,
-            kind="objects",
-            canonical_of=plan.canonical_of,
-            revocations=len(plan.revoked),
-            author=author,
-            purpose=purpose,
-            now=now,
-            request_id=request_id,
+        return publish_plan(
+            conn, plan, author=author, purpose=purpose, now=now, request_id=request_id
         )
+
+
+def publish_plan(
+    conn: Connection,
+    plan: Plan,
+    *,
+    author: str,
+    purpose: str,
+    now: datetime,
+    request_id: int | None = None,
+) -> Published:
+    """Publish what a plan (made in this transaction) says."""
+    return write_release(
+        conn,
+        plan.partner_id,
+        plan.objects,
+        kind="objects",
+        canonical_of=plan.canonical_of,
+        revocations=len(plan.revoked),
+        author=author,
+        purpose=purpose,
+        now=now,
+        request_id=request_id,
+    )
 
 
 def write_release(

@@ -21,14 +21,15 @@ from backchannel.errors import InvalidInput, NotFound
 from backchannel.liaison.agreement import Scope, parse_scope
 from backchannel.liaison.policy import EntityDecision, scope_reasons
 from backchannel.model.vocab import EntityKind
+from backchannel.store.knowledge import gc_paused
 from backchannel.store.partners import get_partner
 from backchannel.store.releases import (
+    PartnerProjection,
     Plan,
     Published,
-    canonical_views,
-    plan_release,
-    policy_context,
-    publish,
+    plan_from,
+    project_partner,
+    publish_plan,
 )
 from backchannel.store.schema import request
 from backchannel.store.timefmt import to_text
@@ -159,6 +160,7 @@ class RequestPreview:
     request: Request
     matches: list[EntityDecision]  # persons answering the request that may be released
     plan: Plan
+    run: PartnerProjection  # the one pass over the base that both came from
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -178,23 +180,22 @@ class RequestPreview:
 def preview_request(conn: Connection, request_id: int, *, now: datetime) -> RequestPreview:
     """What approving the request in full would release, and why each match may go."""
     req = get_request(conn, request_id)
-    ctx = policy_context(conn, req.partner_id, now)
-    canon = ctx.canonical
-    wanted = {canon.get(e, e) for e in req.entities}
-    plan = plan_release(conn, req.partner_id, now=now)
-    views = {v.id: v for v in canonical_views(conn)}
-    matches = []
-    for d in plan.decisions:
-        if d.kind is not EntityKind.PERSON or not d.decision.released:
-            continue
-        if req.entities and d.entity_id not in wanted:
-            continue
-        released = [s for s in views[d.entity_id].statements if s.id in d.released_ids]
-        if scope_reasons(released, ctx, req.scope):
-            continue
-        matches.append(d)
-    ids = [d.entity_id for d in matches]
-    return RequestPreview(req, matches, plan_release(conn, req.partner_id, now=now, entity_ids=ids))
+    with gc_paused():
+        run = project_partner(conn, req.partner_id, now)
+        ctx = run.ctx
+        wanted = {ctx.canon(e) for e in req.entities}
+        matches = []
+        for d in run.projection.decisions:
+            if d.kind is not EntityKind.PERSON or not d.decision.released:
+                continue
+            if req.entities and d.entity_id not in wanted:
+                continue
+            released = [s for s in run.views[d.entity_id].statements if s.id in d.released_ids]
+            if scope_reasons(released, ctx, req.scope):
+                continue
+            matches.append(d)
+        plan = plan_from(run, now=now, entity_ids=[d.entity_id for d in matches])
+    return RequestPreview(req, matches, plan, run)
 
 
 def approve_request(
@@ -211,8 +212,7 @@ def approve_request(
     preview = preview_request(conn, request_id, now=now)
     matched = [d.entity_id for d in preview.matches]
     if only is not None:
-        canon = policy_context(conn, req.partner_id, now).canonical
-        chosen = {canon.get(e, e) for e in only}
+        chosen = {preview.run.ctx.canon(e) for e in only}
         stray = sorted(chosen - set(matched))
         if stray:
             raise InvalidInput(
@@ -224,13 +224,17 @@ def approve_request(
         selected = matched
     pub = None
     if selected:
-        pub = publish(
+        plan = (
+            preview.plan
+            if selected == matched
+            else plan_from(preview.run, now=now, entity_ids=selected)
+        )
+        pub = publish_plan(
             conn,
-            req.partner_id,
+            plan,
             author=approver,
             purpose=f"request {req.id}: {req.purpose}",
             now=now,
-            entity_ids=selected,
             request_id=req.id,
         )
     state = RequestState.PARTIAL if len(selected) < len(matched) else RequestState.APPROVED
