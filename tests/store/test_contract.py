@@ -12,7 +12,7 @@ from sqlalchemy import select
 from backchannel.errors import NotFound, StoreError
 from backchannel.ingest.stix_bundle import StrictImportFailed, import_stix
 from backchannel.model.statement import State
-from backchannel.model.vocab import TLP, Credibility, Reliability, Status
+from backchannel.model.vocab import TLP, Credibility, EntityKind, Reliability, Status
 from backchannel.store.engine import Store, open_store
 from backchannel.store.knowledge import get_entity, person_stats, search, table_counts
 from backchannel.store.schema import delivery, entity, envelope, record, statement
@@ -141,6 +141,26 @@ def test_bad_objects_are_reported_and_good_ones_land(store: Store, clock: Clock)
     assert all(r.file.endswith("bad.json") for r in result.rejections)
 
 
+def test_nul_characters_are_refused_by_property_on_every_backend(
+    store: Store, clock: Clock, tmp_path: Path
+) -> None:
+    """PostgreSQL text cannot hold U+0000: both backends refuse it alike, naming the object
+    and the property, and keep the good objects of the file."""
+    bundle = json.loads((DATA / "persons.json").read_text())
+    person = next(o for o in bundle["objects"] if o.get("identity_class") == "individual")
+    bad = person | {"name": "Abu\x00Bakr", "aliases": ["fine", "ba\x00d"]}
+    path = tmp_path / "nul.json"
+    path.write_text(json.dumps(bundle | {"objects": [*bundle["objects"], bad]}))
+    result = import_stix(store, [str(path)], make_envelope(), clock=clock)
+    where = {(r.object_id, r.prop) for r in result.rejections}
+    assert where == {(person["id"], "name"), (person["id"], "aliases.1")}
+    assert all("NUL" in r.reason for r in result.rejections)
+    with store.read() as conn:
+        names = set(conn.execute(select(statement.c.value)).scalars())
+    assert not any("\x00" in n for n in names)
+    assert person["name"] in names  # the good version of the same person landed
+
+
 def test_strict_import_writes_nothing(store: Store, clock: Clock) -> None:
     import_stix(store, [str(DATA / "persons.json")], make_envelope(), clock=clock)
     before = dump(store)
@@ -228,12 +248,38 @@ def test_stats_by_group_nationality_status(store: Store, clock: Clock) -> None:
     assert sum(cells.values()) == 4
 
 
+def _reference_states(conn: Any) -> dict[str, State]:
+    """Each statement's state by a separate formulation in SQL (a correlated look-up of its
+    record's newest version), to check the readers' own bookkeeping against."""
+    from sqlalchemy import and_, func
+
+    newest = record.alias("newest")
+    latest_version = (
+        select(func.max(newest.c.version))
+        .where(newest.c.stix_id == statement.c.record_id)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(statement.c.id, statement.c.last_version, record.c.version, record.c.revoked)
+        .select_from(statement)
+        .join(
+            record,
+            and_(record.c.stix_id == statement.c.record_id, record.c.version == latest_version),
+        )
+    )
+    return {
+        sid: State.REVOKED if revoked else State.SUPERSEDED if last < v else State.CURRENT
+        for sid, last, v, revoked in rows
+    }
+
+
 def test_the_one_pass_read_equals_the_per_entity_read(
     store: Store, clock: Clock, tmp_path: Path
 ) -> None:
-    """all_entities (one scan, for whole-base work) gives exactly what iter_entities gives,
-    states included: current, superseded by a newer version, revoked."""
-    from backchannel.store.knowledge import all_entities, iter_entities
+    """all_entities (one scan, for whole-base work), iter_entities (chunks of entities) and
+    entities_by_id (a chosen part) give the same entities, and every statement's state
+    agrees with a separate SQL formulation: current, superseded by a newer version, revoked."""
+    from backchannel.store.knowledge import all_entities, entities_by_id, iter_entities
 
     env = make_envelope()
     import_stix(store, [str(DATA / "persons.json")], env, clock=clock)
@@ -248,6 +294,13 @@ def test_the_one_pass_read_equals_the_per_entity_read(
     with store.read() as conn:
         one_pass = all_entities(conn)
         chunked = list(iter_entities(conn, chunk=3))
+        ids = [v.id for v in one_pass]
+        part = entities_by_id(conn, [*ids[1::2], "person--00000000-0000-4000-8000-00000000dead"])
+        reference = _reference_states(conn)
+        persons = all_entities(conn, kinds=[EntityKind.PERSON])
     assert one_pass == chunked
-    states = {s.state for v in one_pass for s in v.statements}
-    assert states == {State.CURRENT, State.SUPERSEDED, State.REVOKED}
+    assert persons == [v for v in one_pass if v.kind is EntityKind.PERSON] != []
+    assert part == one_pass[1::2]
+    states = {s.id: s.state for v in one_pass for s in v.statements}
+    assert states == reference
+    assert set(states.values()) == {State.CURRENT, State.SUPERSEDED, State.REVOKED}

@@ -63,6 +63,11 @@ def release_preview(app: AppContext, partner_id: str, entities: tuple[str, ...])
         )
     app.console.print(table)
     s = plan.summary()
+    if plan.passed_over:
+        app.console.print(
+            f"{plan.passed_over} more entities withheld without being read: of a kind the "
+            "agreement does not cover, or persons with no fact in its scope"
+        )
     app.console.print(
         f"{s['new_versions']} new object versions, {s['revocations']} revocations, "
         f"{s['unchanged']} unchanged" + (f"; relayed through {plan.via}" if plan.via else "")

@@ -298,6 +298,51 @@ def scope_reasons(released: Sequence[StoredStatement], ctx: Context, scope: Scop
     return out
 
 
+@dataclass(frozen=True)
+class Preselection:
+    """What every entity released under a context has, whatever the state of its facts: a
+    necessary condition read from the terms alone, so a store can read and decide only the
+    entities that could pass. An entity failing it would be withheld anyway: its kind is not
+    a category the agreement covers, or it is a person with no fact that could place them in
+    the agreement's scope (scope is judged on released facts, a subset of all facts).
+
+    Statuses in a scope add no condition here (they are assessed, not looked up), so this
+    selects a superset of what is released, never less.
+    """
+
+    kinds: frozenset[EntityKind]  # kinds that may be released at all
+    nationalities: frozenset[str] = frozenset()  # persons: one of these (empty: any)
+    group_ids: frozenset[str] = frozenset()  # persons: member of one of these canonical groups
+
+    def admits(
+        self, entity_id: str, kind: EntityKind, statements: Iterable[StoredStatement], ctx: Context
+    ) -> bool:
+        """The condition checked on an entity in memory (what a store checks in its query)."""
+        if kind not in self.kinds:
+            return False
+        if kind is not _PERSON:
+            return True
+        stmts = list(statements)
+        if self.nationalities and not any(
+            s.prop == "nationality" and s.value in self.nationalities for s in stmts
+        ):
+            return False
+        return not self.group_ids or any(
+            s.link and s.prop in MEMBERSHIP and ctx.canon(s.value) in self.group_ids for s in stmts
+        )
+
+
+def preselection(ctx: Context) -> Preselection:
+    """The :class:`Preselection` of ``ctx``: nothing when the agreement is not in force."""
+    if ctx.agreement_reasons:
+        return Preselection(frozenset())
+    terms = ctx.terms
+    kinds = frozenset(k for k, cat in _KIND_CATEGORY.items() if cat in terms.categories)
+    if terms.granularity is not Granularity.PERSON:
+        kinds -= {_PERSON}
+    return Preselection(kinds, terms.scope.nationalities, ctx.scope_group_ids)
+
+
 def decide_entity(
     entity_id: str, kind: EntityKind, statements: Sequence[StoredStatement], ctx: Context
 ) -> EntityDecision:

@@ -29,7 +29,6 @@ from backchannel.model.statement import StoredStatement
 from backchannel.stix.extension import (
     PERSON_PROFILE,
     PROJECT_IDENTITY,
-    PROVENANCE,
 )
 from backchannel.stix.extract import is_reference
 from backchannel.stix.writer import entity_object, relationship_objects, statement_extension
@@ -114,9 +113,9 @@ class Projection:
 def _released_form(
     obj: dict[str, Any], stmts: Sequence[StoredStatement], handling: str | None
 ) -> dict[str, Any]:
-    """Replace the provenance (which names sources) by the grading; unname status sources."""
+    """Add the grading (in place of the provenance, which names sources); unname status
+    sources."""
     exts = obj["extensions"]
-    exts.pop(PROVENANCE, None)
     exts[RELEASE_GRADING] = statement_extension(stmts, name_sources=False)
     profile = exts.get(PERSON_PROFILE)
     if profile is not None:
@@ -164,10 +163,10 @@ def project(
             elif (mapped := target(s.value)) is not None:
                 (facts if is_reference(s.prop) else links).append(replace(s, value=mapped))
         mine = replace(view, id=ids[view.id])
-        obj = _released_form(entity_object(mine, facts), facts, handling)
+        obj = _released_form(entity_object(mine, facts, provenance=False), facts, handling)
         first = min(s.first_seen for s in facts)
         objects.append(Projected(obj["id"], view.id, obj, first))
-        for rel in relationship_objects(mine, links):
+        for rel in relationship_objects(mine, links, provenance=False):
             group = [
                 s
                 for s in links

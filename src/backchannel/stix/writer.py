@@ -231,8 +231,11 @@ def _profile(stmts: Sequence[StoredStatement]) -> dict[str, Any]:
     return p
 
 
-def entity_object(view: EntityView, stmts: Sequence[StoredStatement]) -> dict[str, Any]:
-    """One entity as a STIX object built from the given (non-link) statements."""
+def entity_object(
+    view: EntityView, stmts: Sequence[StoredStatement], *, provenance: bool = True
+) -> dict[str, Any]:
+    """One entity as a STIX object built from the given (non-link) statements, with the
+    provenance extension naming their sources unless ``provenance`` is false (releases)."""
     if view.kind is EntityKind.PERSON:
         obj = _common(view, stmts, "identity")
         obj["name"] = label_of(stmts, view.id)
@@ -254,14 +257,17 @@ def entity_object(view: EntityView, stmts: Sequence[StoredStatement]) -> dict[st
             obj[prop] = _uniq(_decoded(s) for s in group)
         else:
             obj[prop] = _decoded(_best(group))
-    obj.setdefault("extensions", {})[PROVENANCE] = _provenance(stmts)
+    exts = obj.setdefault("extensions", {})
+    if provenance:
+        exts[PROVENANCE] = _provenance(stmts)
     return obj
 
 
 def relationship_objects(
-    view: EntityView, links: Sequence[StoredStatement]
+    view: EntityView, links: Sequence[StoredStatement], *, provenance: bool = True
 ) -> list[dict[str, Any]]:
-    """One relationship per (type, target, validity), carrying its statements."""
+    """One relationship per (type, target, validity), carrying its statements in the
+    provenance extension unless ``provenance`` is false (releases)."""
     groups: dict[tuple[str, str, str | None, str | None], list[StoredStatement]] = {}
     for s in links:
         groups.setdefault((s.prop, s.value, s.valid_from, s.valid_to), []).append(s)
@@ -283,7 +289,7 @@ def relationship_objects(
             obj["start_time"] = start
         if stop:
             obj["stop_time"] = stop
-        obj["extensions"] = {PROVENANCE: _provenance(group)}
+        obj["extensions"] = {PROVENANCE: _provenance(group)} if provenance else {}
         out.append(obj)
     return out
 
