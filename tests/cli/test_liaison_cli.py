@@ -42,6 +42,11 @@ def test_a_liaison_officers_day(db_url: str, tmp_path: Path) -> None:
         db_url, "agreement", "set", "au", "--reason", "x", "--terms", '{"tlp_ceiling": "red"}'
     )
     assert code == 2 and "tlp_ceiling" in out
+    # A terms file with a NUL character is refused with the file and the property.
+    nul = tmp_path / "nul-terms.json"
+    nul.write_text(json.dumps(TERMS | {"purpose": "counter\x00terrorism"}))
+    code, out = run(db_url, "agreement", "set", "au", "--reason", "x", "--file", str(nul))
+    assert code == 2 and "NUL" in out and "nul-terms.json: purpose" in out, out
     terms = json.dumps(TERMS)
     assert run(db_url, "agreement", "set", "au", "--reason", "MoU", "--terms", terms)[0] == 0
     code, out = run(db_url, "--json", "agreement", "show", "au", "--history")

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from backchannel.errors import InvalidInput
 from backchannel.settings import Settings
+from backchannel.stix.validate import nul_paths
 from backchannel.store.engine import Store, open_store
 
 
@@ -49,6 +50,13 @@ def read_text(path: Path) -> str:
 def parse_json(text: str | bytes, *, where: str) -> Any:
     """JSON given on the command line or in a file, or an error saying where."""
     try:
-        return orjson.loads(text)
+        doc = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise InvalidInput("not JSON", where=where, why=str(exc)) from None
+    for path in nul_paths(doc):
+        raise InvalidInput(
+            "text contains a NUL character (U+0000)",
+            where=f"{where}: {path}",
+            why="it cannot be stored",
+        )
+    return doc

@@ -9,8 +9,11 @@ used in tests as an independent oracle, not here (it is far too slow for bulk im
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from backchannel.stix.extension import PERSON_PROFILE, PROVENANCE
 from backchannel.stix.extension_check import check_person_profile, check_provenance
@@ -137,7 +140,36 @@ def validate_object(obj: Any) -> list[Problem]:
         problems.append(Problem("confidence", f"{conf!r} is not an integer from 0 to 100"))
     _check_refs(obj, problems)
     _check_extensions(obj, problems)
+    _check_text(obj, problems)
     return problems
+
+
+def _check_text(obj: dict[str, Any], problems: list[Problem]) -> None:
+    """No NUL character anywhere: PostgreSQL text cannot hold one, so it is refused on every
+    backend alike, naming the property, rather than failing later in the database."""
+    try:
+        if b"\\u0000" not in orjson.dumps(obj):
+            return
+    except (TypeError, orjson.JSONEncodeError):
+        pass  # e.g. a lone surrogate: look property by property
+    for path in nul_paths(obj, ""):
+        problems.append(Problem(path, "contains a NUL character (U+0000), which cannot be stored"))
+
+
+def nul_paths(value: Any, path: str = "") -> Iterator[str]:
+    """Where in a JSON value a NUL character occurs (keys included), as property paths."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path or "(object)"
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            here = f"{path}.{k}" if path else str(k)
+            if isinstance(k, str) and "\x00" in k:
+                yield here
+            yield from nul_paths(v, here)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from nul_paths(v, f"{path}.{i}")
 
 
 def _check_times(obj: dict[str, Any], problems: list[Problem]) -> None:
