@@ -69,3 +69,15 @@ def test_same_date_prefers_better_grade_and_is_order_independent() -> None:
     one = [status("killed", "2017-06", "C3"), status("detained", "2017-06", "A2")]
     assert assess_status(one).status is Status.DETAINED
     assert assess_status(list(reversed(one))).status is Status.DETAINED
+
+
+def test_a_status_dated_with_a_full_timestamp_counts_by_its_day() -> None:
+    """Profiles carry partial dates; a STIX timestamp from another input is not "undated"."""
+    a = assess_status(
+        [status("detained", "2019-01", "B2"), status("killed", "2021-03-04T10:00:00Z", "B2")]
+    )
+    assert a.status is Status.KILLED
+    b = assess_status(
+        [status("killed", "2018-12-31T23:59:59.000Z", "B2"), status("detained", "2019", "B2")]
+    )
+    assert b.status is Status.DETAINED

@@ -8,6 +8,7 @@ used, and the reason says so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from backchannel.errors import InvalidInput
@@ -17,6 +18,7 @@ from backchannel.model.vocab import Status
 
 _CREDIBLE_RELIABILITY = frozenset("ABC")
 _CREDIBLE_CREDIBILITY = frozenset("123")
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +35,22 @@ def _is_credible(s: StoredStatement) -> bool:
     )
 
 
-def _sort_key(s: StoredStatement) -> tuple[str, str, str, str]:
+def _when(valid_from: str | None) -> str:
+    """The latest day a status date allows (ISO), "" when undated or unreadable. Person
+    profiles carry partial dates; a full STIX timestamp (from other inputs) counts by its day."""
+    if not valid_from:
+        return ""
+    text = valid_from
+    if _TIMESTAMP.match(text):
+        text = text[:10]
     try:
-        when = parse_partial_date(s.valid_from).latest.isoformat() if s.valid_from else ""
+        return parse_partial_date(text).latest.isoformat()
     except InvalidInput:
-        when = ""
+        return ""
+
+
+def _sort_key(s: StoredStatement) -> tuple[str, str, str, str]:
+    when = _when(s.valid_from)
     # Later date first; then better reliability (A < F) and credibility (1 < 6).
     return (when, chr(255 - ord(s.reliability.value)), chr(255 - ord(s.credibility.value)), s.id)
 
