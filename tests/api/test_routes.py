@@ -81,6 +81,55 @@ def test_search_and_screen(world: World) -> None:
     )
 
 
+def test_screening_reuses_its_index_until_the_knowledge_changes(
+    world: World, tmp_path: Any
+) -> None:
+    """One index in memory, loaded again only after an import, a merge or an erasure: a new
+    person is found at once, an erased one is gone at once."""
+    from backchannel.ingest.stix_bundle import import_stix
+    from backchannel.resolve.cluster import Verdict
+    from backchannel.store.erasure import erase_person
+    from backchannel.store.judgement import record_judgement
+    from tests.api.conftest import NOW
+    from tests.conftest import make_envelope
+
+    cache = world.api.app.state.screening
+    name = {"name": "Tariq Wardani", "top": 5}
+
+    def screen() -> set[str]:
+        r = world.post(f"{V1}/screen", "ana", name, headers=P)
+        assert r.status_code == 200, r.text
+        return {c["entity_id"] for c in r.json()["candidates"] if c["score"] >= 0.5}
+
+    assert screen() == set()
+    loads = cache.loads
+    screen()
+    assert cache.loads == loads  # nothing changed: the same index
+    tariq = "identity--00000000-0000-4000-8000-0000000000e1"
+    person = {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": tariq,
+        "created": "2024-05-01T00:00:00.000Z",
+        "modified": "2024-05-01T00:00:00.000Z",
+        "name": "Tariq Wardani",
+        "identity_class": "individual",
+    }
+    path = tmp_path / "tariq.json"
+    bundle = {"type": "bundle", "id": "bundle--00000000-0000-4000-8000-0000000000e9"}
+    path.write_text(json.dumps(bundle | {"objects": [person]}))
+    import_stix(world.api.store, [str(path)], make_envelope("Service A"), clock=lambda: NOW)
+    assert screen() == {tariq}
+    assert cache.loads == loads + 1
+    with world.api.store.write() as conn:  # a merge changes what the index holds too
+        record_judgement(conn, YUSUF, tariq, Verdict.NOT_SAME, author="ana", reason="x", now=NOW)
+    screen()
+    assert cache.loads == loads + 2
+    with world.api.store.write() as conn:
+        erase_person(conn, tariq, actor="admin", reason="retention period over", now=NOW)
+    assert screen() == set()
+
+
 def test_judge_then_retract_restores_the_clusters(world: World) -> None:
     w = world
     r = w.post(

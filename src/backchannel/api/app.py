@@ -18,6 +18,7 @@ from backchannel.api import errors
 from backchannel.api.errors import error_body
 from backchannel.settings import Settings
 from backchannel.store.engine import Store, open_store
+from backchannel.store.screening import IndexCache
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.state.store = store or open_store(settings.database_url)
     app.state.settings = settings
+    app.state.screening = IndexCache()
     errors.install(app)
 
     @app.middleware("http")

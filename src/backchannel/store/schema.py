@@ -353,7 +353,8 @@ audit_entry = Table(
     Column("recipient", Text, nullable=True),
     Column("leaf", Text, nullable=False),
     Column("leaf_hash", String(64), nullable=False),
-    Index("ix_audit_entry_action", "action"),
+    # (action, seq): the newest entry of one action is an index look-up (store/screening.py).
+    Index("ix_audit_entry_action", "action", "seq"),
 )
 
 # Which ids an entry is about, so "who consulted or received entity X" is one index look-up.

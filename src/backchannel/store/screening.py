@@ -7,10 +7,12 @@ recomputes every profile from scratch.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
+from backchannel.audit.log import Action
 from backchannel.model.vocab import EntityKind
 from backchannel.resolve.profile import current, profile_of
 from backchannel.resolve.screening import (
@@ -21,7 +23,7 @@ from backchannel.resolve.screening import (
 )
 from backchannel.store.engine import Store
 from backchannel.store.knowledge import canonical_map, statements_for
-from backchannel.store.schema import entity, screen_dirty, screen_profile
+from backchannel.store.schema import audit_entry, entity, screen_dirty, screen_profile
 
 _CHUNK = 400
 
@@ -105,3 +107,46 @@ def load_index(store: Store, *, progress: Callable[[int], None] | None = None) -
             index.add(merge_profiles(canon, (decode_profile(canon, d) for d in parts)))
     index.finish()
     return index
+
+
+# Every change to persons, their statements or their clusters appends one of these audit
+# entries in its own transaction (imports, TAXII inbound, merges and judgements, erasure;
+# tests/audit checks that every mutation is logged).
+_CHANGES = (Action.COLLECTION, Action.ALTERATION, Action.COMBINATION, Action.ERASURE)
+
+
+def knowledge_mark(conn: Connection) -> tuple[int, ...]:
+    """The newest audit entry of each kind that changes the knowledge: equal marks mean no
+    import, alteration, merge or erasure committed in between (index look-ups only)."""
+    return tuple(
+        conn.execute(
+            select(func.max(audit_entry.c.seq)).where(audit_entry.c.action == a.value)
+        ).scalar()
+        or 0
+        for a in _CHANGES
+    )
+
+
+class IndexCache:
+    """One screening index for a long-running service, loaded again only when the knowledge
+    changed (:func:`knowledge_mark`), so a screening request costs a look-up instead of
+    loading every profile, yet never answers from before an import, a merge or an erasure
+    that committed before the request began."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._index: ScreeningIndex | None = None
+        self._mark: tuple[int, ...] | None = None
+        self.loads = 0  # how many times the index was (re)built
+
+    def index(self, store: Store) -> ScreeningIndex:
+        with store.read() as conn:
+            mark = knowledge_mark(conn)
+        with self._lock:
+            if self._index is None or mark != self._mark:
+                # The mark is read before loading: a change committed meanwhile may already
+                # be in the index, and will make the next request load again (harmless).
+                self._index = load_index(store)
+                self._mark = mark
+                self.loads += 1
+            return self._index

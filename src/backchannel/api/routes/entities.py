@@ -20,7 +20,6 @@ from backchannel.resolve.screening import MATCH_THRESHOLD, REVIEW_THRESHOLD, que
 from backchannel.store.accounts import Account
 from backchannel.store.judgement import judgements_of
 from backchannel.store.knowledge import get_entity, search
-from backchannel.store.screening import load_index
 
 router = APIRouter(tags=["entities"], dependencies=[CLEAN_TEXT])
 
@@ -91,9 +90,9 @@ def screen(body: ScreenQuery, account: Reader, why: Purpose, request: Request) -
     """Do we know this person? Candidates ranked by a calibrated score, each explained
     (match at or above the match threshold with agreeing names; review band below it).
 
-    The index is loaded per request (profiles refreshed first), so it always reflects the
-    store; this is fast for the knowledge bases the tests use, and a cached index is the
-    obvious next step for large ones.
+    The service keeps one index in memory and loads it again only when an import, a merge,
+    an alteration or an erasure has committed since (read from the audit log), so answers
+    always reflect the store as of the request.
     """
     if body.birth_date:
         parse_partial_date(body.birth_date, where="birth_date")
@@ -103,7 +102,7 @@ def screen(body: ScreenQuery, account: Reader, why: Purpose, request: Request) -
         nationality=body.nationality,
         gender=body.gender,
     )
-    index = load_index(store_of(request))
+    index = request.app.state.screening.index(store_of(request))
     found = index.screen(profile, top=body.top)
     with writing(request) as conn:
         consulted(
