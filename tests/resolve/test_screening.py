@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -93,3 +95,140 @@ def test_screen_cli_single_and_batch(db_url: str, tmp_path: Path) -> None:
     assert lines[0]["candidates"][0]["entity_id"] == P2  # born 1986-04, spelled so
     assert f"{queries}:2: malformed JSON" in batch.stderr
     assert f"{queries}:3" in batch.stderr and "alpha-2" in batch.stderr
+
+
+def _reference_shortlist(index: Any, query: Any, size: int) -> list[int]:
+    """The shortlist as first written: the same keys, weights summed person by person in a
+    dict, then a sort by weight and index."""
+    keys, smallest = index.query_keys(query)
+    weight: dict[int, float] = {}
+    for key, w in keys:
+        for i in index._postings[key]:
+            weight[i] = weight.get(i, 0.0) + w
+    if not weight:
+        return [] if smallest is None else list(smallest[:size])
+    return sorted(weight, key=lambda i: (-weight[i], i))[:size]
+
+
+def test_the_shortlist_equals_a_plain_person_by_person_ranking() -> None:
+    """The shortlist sums weights in an array (numpy); it must give exactly the ranking of a
+    plain loop, ties by index included, also for names common enough to pass the cap."""
+    import random
+
+    from backchannel.resolve.profile import NameEntry, PersonProfile
+    from backchannel.resolve.screening import ScreeningIndex
+
+    rng = random.Random(5)
+    common = ["Mohammed", "Ahmed", "Ali", "Omar"]
+    given = [*common, "Yusuf", "Khalid", "Tariq", "Bilal", "Hamza", "Idris", "Karim", "Nabil"]
+    family = ["Haddad", "Mansour", "Qaryani", "Zubayri", "Wardani", "Khalil", "Saleh", "Nasser"]
+    family += [f"Rare{n}an" for n in range(200)]
+    index = ScreeningIndex()
+    for n in range(9_000):
+        first = rng.choice(common) if rng.random() < 0.6 else rng.choice(given)
+        names = [f"{first} {rng.choice(family)}"]
+        if rng.random() < 0.3:
+            names.append(f"Abu {rng.choice(given)} {rng.choice(family)}")
+        index.add(
+            PersonProfile(
+                f"identity--{n}",
+                tuple(NameEntry(t, "name", False) for t in names),
+                (),
+                frozenset(),
+                frozenset(),
+                frozenset(),
+                (),
+            )
+        )
+    index.finish()
+    queries = ["Mohammed", "Mohamed Ali", "Ahmed Haddad", "Omar Rare7an", "Yusuf Qaryani"]
+    queries += [f"{rng.choice(given)} {rng.choice(family)}" for _ in range(150)]
+    queries += ["Mohammed Ahmed Ali Omar", "Abu Tariq", "Zzyzx Qqq"]
+    for text in queries:
+        q = query_profile(text)
+        for size in (5, 150):
+            assert index.shortlist(q, size=size) == _reference_shortlist(index, q, size), text
+    # Some parts are too common to count alone (over the cap), so that path is exercised.
+    assert max(len(p) for k, p in index._postings.items() if "|" not in k) > 2_000
+
+
+def test_skipping_hopeless_candidates_changes_no_result(monkeypatch: Any) -> None:
+    """Screening scores a shortlisted candidate only if its score ceiling can still make the
+    list. Checked against scoring every shortlisted candidate: the same candidates, scores
+    and order for every query, while many comparisons are skipped."""
+    import random
+
+    from backchannel.model.partial_date import parse_partial_date
+    from backchannel.resolve import screening
+    from backchannel.resolve.matcher import compare, prepare, rarity_ceiling, score_ceiling
+    from backchannel.resolve.profile import NameEntry, PersonProfile
+    from backchannel.resolve.screening import ScreeningIndex
+
+    rng = random.Random(11)
+    given = ["Mohammed", "Ahmed", "Yusuf", "Khalid", "Tariq", "Omar", "Bilal", "Hamza"]
+    family = ["Haddad", "Mansour", "Qaryani", "Zubayri", "Wardani", "Khalil", "Saleh", "Nasser"]
+    syllables = ["ba", "di", "ku", "mo", "ra", "se", "ti", "za", "lu", "ne", "fa", "gi"]
+    rare = sorted({"".join(rng.sample(syllables, 3)).title() for _ in range(600)})
+    countries = ["FR", "BE", "SY", "IQ", "TN"]
+
+    def person(n: int) -> PersonProfile:
+        year = rng.randint(1975, 2000)
+        dates = () if rng.random() < 0.2 else (parse_partial_date(f"{year}-0{rng.randint(1, 9)}"),)
+        name = f"{rng.choice(given)} {rng.choice(family)}"
+        if rng.random() < 0.3:  # rare enough for the rarity term to count
+            name = f"{rng.choice(rare)} {rng.choice(rare)}"
+        return PersonProfile(
+            f"identity--{n:05d}",
+            (NameEntry(name, "name", False),),
+            dates,
+            frozenset(rng.sample(countries, rng.randint(0, 2))),
+            frozenset(rng.sample(["male", "female"], rng.randint(0, 1))),
+            frozenset(),
+            (),
+        )
+
+    index = ScreeningIndex()
+    for n in range(3_000):
+        index.add(person(n))
+    index.finish()
+    calls = 0
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return compare(*args, **kw)
+
+    monkeypatch.setattr(screening, "compare", counted)
+    shortlisted: Counter[float] = Counter()
+    scored: Counter[float] = Counter()
+    for n in range(120):
+        q = person(10_000 + n)
+        q = screening.query_profile(
+            q.names[0].text,
+            birth_date=q.birth_dates[0].text if q.birth_dates and n % 3 else None,
+            nationality=min(q.nationalities) if q.nationalities and n % 2 else None,
+            gender=min(q.genders) if q.genders and n % 5 else None,
+        )
+        for top, floor in ((10, screening.REVIEW_THRESHOLD), (3, 0.5), (50, 0.0)):
+            before = calls
+            got = index.screen(q, top=top, min_score=floor)
+            scored[floor] += calls - before
+            shortlisted[floor] += len(index.shortlist(q))
+            prepared = prepare(q)
+            every = []
+            rarity = rarity_ceiling(prepared, index)
+            for i in index.shortlist(q):
+                m = compare(prepared, index._prepared(i), model=index.model, stats=index)
+                ceiling = score_ceiling(
+                    prepared, index._prepared(i).profile, model=index.model, rarity=rarity
+                )
+                assert m.score <= ceiling + 1e-9, (q.names, index.ids[i], m.explanation)
+                if m.score >= floor:
+                    every.append((-m.score, index.ids[i]))
+            want = [(i, -s) for s, i in sorted(every)[:top]]
+            assert [(c.entity_id, c.score) for c in got] == want
+    print({f: f"{scored[f]} of {shortlisted[f]} scored" for f in shortlisted})
+    # The default screening skips many namesakes; with no floor nothing can be skipped
+    # until `top` candidates are in hand.
+    assert scored[screening.REVIEW_THRESHOLD] < 0.8 * shortlisted[screening.REVIEW_THRESHOLD]
+    assert scored[0.5] < scored[screening.REVIEW_THRESHOLD]

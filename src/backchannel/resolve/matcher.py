@@ -281,3 +281,42 @@ def compare(
         or levels["birthplace"] == "agree"
     )
     return Match(score, tuple(contributions), name, weak, corroborated, kunya)
+
+
+def rarity_ceiling(a: Prepared, stats: NameStats) -> float:
+    """The most :func:`name_information` can be for any match of one of ``a``'s names: every
+    part aligned with similarity 1 to a part no rarer than itself (the alignment pairs each
+    part at most once, and a pair's frequency is the larger of its two keys')."""
+    n = max(stats.n, 2)
+    best = -math.inf
+    for _entry, parsed in a.names:
+        info = sum(
+            max(0.0, math.log(n / max(stats.df(t.key), 1)))
+            for t in parsed.tokens
+            if t.role is not Role.INITIAL
+        )
+        best = max(best, info - math.log(n))
+    lo, hi = _RARITY_CLIP
+    return lo if best == -math.inf else min(max(best, lo), hi)
+
+
+def score_ceiling(
+    a: Prepared, b: PersonProfile, *, model: Model, rarity: float | None = None
+) -> float:
+    """An upper bound of ``compare(a, prepare(b), model=model, stats=…).score`` that needs no
+    name comparison (``b``'s names are not even parsed): the best weight any name level has,
+    the actual birth date, nationality, gender and birthplace evidence, and the most the
+    rarity term can add (``rarity`` from :func:`rarity_ceiling`; None when scoring without
+    name statistics). Screening skips a candidate whose ceiling is below what it needs."""
+    pa = a.profile
+    names = [*model.weights.get("name", {}).values(), model.weight("name", MISSING)]
+    logit = model.bias + max(names)
+    logit += model.weight("birth_date", birth_date_level(pa.birth_dates, b.birth_dates))
+    logit += model.weight("nationality", set_level(pa.nationalities, b.nationalities))
+    logit += model.weight("gender", gender_level(pa.genders, b.genders))
+    logit += model.weight("birthplace", set_level(pa.birthplaces, b.birthplaces))
+    beta = model.coefficients.get(RARITY)
+    if beta is not None and rarity is not None:
+        lo, _ = _RARITY_CLIP
+        logit += max(0.0, beta * rarity if beta >= 0 else beta * lo)  # the term may be absent
+    return 1.0 / (1.0 + math.exp(-logit))

@@ -12,23 +12,37 @@ from __future__ import annotations
 
 import heapq
 import math
+import threading
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
+from typing import Any
 
+import numpy as np
 import orjson
 
 from backchannel.model.partial_date import PartialDate
 from backchannel.resolve.evidence import parse_dates
-from backchannel.resolve.matcher import Match, Model, Prepared, compare, default_model, prepare
+from backchannel.resolve.matcher import (
+    Match,
+    Model,
+    Prepared,
+    compare,
+    default_model,
+    prepare,
+    rarity_ceiling,
+    score_ceiling,
+)
 from backchannel.resolve.name import parse_name
 from backchannel.resolve.profile import NameEntry, PersonProfile, SourceRecord
 
 MATCH_THRESHOLD = 0.5  # a candidate this likely to be the person is a match
 REVIEW_THRESHOLD = 0.1  # shown to analysts for review below that
 SHORTLIST = 150  # candidates scored in full per query
+_SLACK = 1e-9  # a ceiling is summed in another order than the score it bounds
+_POSTING = np.dtype(f"=u{array('I').itemsize}")  # postings are array("I"), read in place
 
 
 def encode_profile(p: PersonProfile) -> bytes:
@@ -135,6 +149,7 @@ class ScreeningIndex:
         self._postings: dict[str, array[int]] = {}
         self._deletes: dict[str, list[str]] = {}
         self._cache: dict[int, Prepared] = {}
+        self._local = threading.local()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -162,12 +177,14 @@ class ScreeningIndex:
     def finish(self) -> None:
         self._cache.clear()
 
-    def _prepared(self, i: int) -> Prepared:
+    def _prepared(self, i: int, profile: PersonProfile | None = None) -> Prepared:
         got = self._cache.get(i)
         if got is None:
             if len(self._cache) > 100_000:
                 self._cache.clear()
-            got = self._cache[i] = prepare(decode_profile(self.ids[i], self._stored[i]))
+            if profile is None:
+                profile = decode_profile(self.ids[i], self._stored[i])
+            got = self._cache[i] = prepare(profile)
         return got
 
     def _expand(self, key: str) -> set[str]:
@@ -192,10 +209,13 @@ class ScreeningIndex:
     def _idf(self, key: str) -> float:
         return math.log(1 + len(self.ids) / (1 + len(self._postings[key])))
 
-    def shortlist(self, query: PersonProfile, *, size: int = SHORTLIST) -> list[int]:
-        """Indexes of the most promising candidates by the rarity of shared name parts."""
+    def query_keys(self, query: PersonProfile) -> tuple[list[tuple[str, float]], array[int] | None]:
+        """The index keys a query reaches, in the order their weights are added, each with
+        its rarity weight (idf): for each of the query's names, pairs of name parts (within
+        one edit), then single parts unless too common to say anything alone; and the
+        shortest posting met, for queries made only of very common parts."""
         cap = max(2_000, len(self.ids) // 50)
-        weight: dict[int, float] = {}
+        out: list[tuple[str, float]] = []
         smallest: array[int] | None = None
         for entry in query.names:
             parts = _name_keys(entry.text)
@@ -207,35 +227,84 @@ class ScreeningIndex:
                         pair_key = f"{ka}|{kb}" if ka < kb else f"{kb}|{ka}"
                         if pair_key in self._postings and pair_key not in used:
                             used.add(pair_key)
-                            w = self._idf(pair_key)
-                            for i in self._postings[pair_key]:
-                                weight[i] = weight.get(i, 0.0) + w
-            for keys in expanded.values():
-                for key in keys:
+                            out.append((pair_key, self._idf(pair_key)))
+            for found in expanded.values():
+                for key in found:
                     posting = self._postings[key]
                     if smallest is None or len(posting) < len(smallest):
                         smallest = posting
-                    if len(posting) > cap or key in used:
-                        continue  # too common to say anything alone
-                    used.add(key)
-                    w = self._idf(key)
-                    for i in posting:
-                        weight[i] = weight.get(i, 0.0) + w
-        if not weight and smallest is not None:
+                    if len(posting) <= cap and key not in used:
+                        used.add(key)
+                        out.append((key, self._idf(key)))
+        return out, smallest
+
+    def shortlist(self, query: PersonProfile, *, size: int = SHORTLIST) -> list[int]:
+        """The ``size`` persons sharing the most rarity weight with the query (the sum of
+        the weights of the keys they share), best first, ties by index.
+
+        The sums are taken in a dense array with one slot per person (numpy, in C: a query
+        of common names touches tens of thousands of persons at a million profiles), key
+        by key in a fixed order, so every sum is the same float a plain loop would give.
+        """
+        keys, smallest = self.query_keys(query)
+        if not keys:
             # Only very common parts ("Mohammed"): the best we can do is a sample of them.
-            return list(smallest[:size])
-        return heapq.nsmallest(size, weight, key=lambda i: (-weight[i], i))
+            return [] if smallest is None else list(smallest[:size])
+        weight = self._scratch()
+        for key, w in keys:
+            weight[np.frombuffer(self._postings[key], dtype=_POSTING)] += w
+        found = np.flatnonzero(weight)
+        sums = weight[found]
+        weight[found] = 0.0  # the scratch array is all zeros again for the next query
+        if len(found) > size:
+            bar = np.partition(sums, len(found) - size)[len(found) - size]
+            keep = sums >= bar
+            found, sums = found[keep], sums[keep]
+        best = found[np.lexsort((found, -sums))][:size]
+        return [int(i) for i in best]
+
+    def _scratch(self) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """A zeroed array with a slot per person, one per thread (screening requests run in
+        threads), kept between queries: a fresh one per query cost more in page faults than
+        the sums themselves at a million profiles."""
+        buf: np.ndarray[Any, np.dtype[np.float64]] | None = getattr(self._local, "buf", None)
+        if buf is None or len(buf) != len(self.ids):
+            buf = self._local.buf = np.zeros(len(self.ids))
+        return buf
 
     def screen(
         self, query: PersonProfile, *, top: int = 10, min_score: float = REVIEW_THRESHOLD
     ) -> list[Candidate]:
-        """The best ``top`` candidates scoring at least ``min_score``, best first."""
+        """The best ``top`` candidates scoring at least ``min_score``, best first.
+
+        A shortlisted candidate is scored in full only if it could still make the list: its
+        :func:`score_ceiling` (birth date, nationality, gender and birthplace as they are,
+        the best name evidence possible) must reach ``min_score`` and, once ``top``
+        candidates are in hand, the lowest of their scores. The result is the same as
+        scoring every shortlisted candidate (tested); what is skipped is mostly namesakes
+        whose birth dates conflict.
+        """
         prepared = prepare(query)
+        rarity = rarity_ceiling(prepared, self)
+        bar = min_score
+        best: list[float] = []  # a min-heap of the ``top`` best scores so far
         scored = []
         for i in self.shortlist(query):
-            m = compare(prepared, self._prepared(i), model=self.model, stats=self)
+            held = self._cache.get(i)
+            profile = (
+                held.profile if held is not None else decode_profile(self.ids[i], self._stored[i])
+            )
+            if score_ceiling(prepared, profile, model=self.model, rarity=rarity) < bar - _SLACK:
+                continue
+            m = compare(prepared, self._prepared(i, profile), model=self.model, stats=self)
             if m.score >= min_score:
                 scored.append((m.score, i, m))
+                if len(best) < top:
+                    heapq.heappush(best, m.score)
+                else:
+                    heapq.heappushpop(best, m.score)
+                if len(best) == top:
+                    bar = max(min_score, best[0])
         scored.sort(key=lambda t: (-t[0], self.ids[t[1]]))
         out = []
         for score, i, m in scored[:top]:
