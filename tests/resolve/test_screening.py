@@ -150,6 +150,13 @@ def test_the_shortlist_equals_a_plain_person_by_person_ranking() -> None:
             assert index.shortlist(q, size=size) == _reference_shortlist(index, q, size), text
     # Some parts are too common to count alone (over the cap), so that path is exercised.
     assert max(len(p) for k, p in index._postings.items() if "|" not in k) > 2_000
+    # The service shares one index between request threads: the same answers in parallel.
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = [index.shortlist(query_profile(t)) for t in queries]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda t: index.shortlist(query_profile(t)), queries))
+    assert together == alone
 
 
 def test_skipping_hopeless_candidates_changes_no_result(monkeypatch: Any) -> None:
