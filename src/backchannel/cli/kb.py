@@ -25,6 +25,7 @@ from backchannel.model.envelope import Envelope
 from backchannel.model.vocab import TLP, Credibility, Reliability
 from backchannel.stix.validate import is_timestamp, normalise_timestamp
 from backchannel.stix.writer import ExportFilter, export_archive, export_knowledge
+from backchannel.store.backup import backup as store_backup
 from backchannel.store.engine import Store
 from backchannel.store.knowledge import table_counts
 
@@ -355,4 +356,26 @@ def _bundle_ids(spool: IO[bytes]) -> tuple[list[str], str]:
     return sorted(ids), digest.hexdigest()
 
 
-COMMANDS = [init, import_, export]
+@click.command()
+@click.argument("dest", type=click.Path(path_type=Path, dir_okay=False))
+@pass_app
+def backup(app: AppContext, dest: Path) -> None:
+    """Copy the (SQLite) database to DEST while it stays in use, and check the copy: integrity,
+    row counts and the audit tree's root must equal the database's at the same moment.
+    DEST must not exist. PostgreSQL: use pg_dump (docs/operations.md)."""
+    store = app.store()
+    try:
+        report = store_backup(store, dest)
+    finally:
+        store.close()
+    if app.json:
+        app.emit_json(report.as_dict())
+        return
+    app.console.print(
+        f"backup written to {report.path} ({report.bytes:,} bytes): integrity {report.integrity}, "
+        f"{report.counts['records']:,} records, {report.counts['statements']:,} statements, "
+        f"audit log of {report.audit_size:,} entries with root {report.audit_root[:16]}…"
+    )
+
+
+COMMANDS = [init, import_, export, backup]
