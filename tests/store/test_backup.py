@@ -19,7 +19,7 @@ from backchannel.store import backup as backup_mod
 from backchannel.store.backup import backup
 from backchannel.store.engine import Store, open_store
 from backchannel.store.knowledge import table_counts
-from tests.conftest import DATA, Clock, make_envelope
+from tests.conftest import DATA, PG_URL, Clock, make_envelope
 
 
 def _state(store: Store) -> tuple[dict[str, int], int, bytes]:
@@ -115,3 +115,59 @@ def test_writes_during_a_backup_do_not_tear_it(
     assert all(r.integrity == "ok" for r in reports)
     sizes = [r.audit_size for r in reports]
     assert sizes == sorted(sizes)
+
+
+@pytest.mark.skipif(
+    not PG_URL, reason="BACKCHANNEL_TEST_DATABASE_URL not set: no PostgreSQL server to test"
+)
+def test_postgresql_pg_dump_and_pg_restore_round_trip(tmp_path: Path, clock: Clock) -> None:
+    """What docs/operations.md tells PostgreSQL users to do: pg_dump, pg_restore into a new
+    database, and the knowledge, the audit root and the append-only guard all come back."""
+    import shutil
+    import subprocess
+    import uuid
+
+    from sqlalchemy import create_engine, make_url
+    from sqlalchemy import text as sql
+
+    from backchannel.store.engine import normalise_url
+
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.fail("pg_dump/pg_restore not installed next to the PostgreSQL server")
+    assert PG_URL
+    base = make_url(normalise_url(PG_URL))
+    schema, restored = "b_" + uuid.uuid4().hex[:10], "r_" + uuid.uuid4().hex[:10]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    libpq = base.set(drivername="postgresql")
+    options = f"?options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(sql(f"CREATE SCHEMA {schema}"))
+    source = open_store(base.render_as_string(hide_password=False) + options, create=True)
+    target = None
+    try:
+        import_stix(source, [str(DATA / "persons.json")], make_envelope(), clock=clock)
+        dump = tmp_path / "kb.dump"
+        url = libpq.render_as_string(hide_password=False)
+        subprocess.run(
+            ["pg_dump", "--format=custom", f"--schema={schema}", f"--file={dump}", url],
+            check=True,
+        )
+        with admin.connect() as conn:
+            conn.execute(sql(f"CREATE DATABASE {restored}"))
+        into = libpq.set(database=restored).render_as_string(hide_password=False)
+        subprocess.run(["pg_restore", "--no-owner", f"--dbname={into}", str(dump)], check=True)
+        target = open_store(
+            base.set(database=restored).render_as_string(hide_password=False) + options
+        )
+        assert _state(target) == _state(source)
+        assert _state(target)[1] > 0
+        with pytest.raises(Exception, match="append-only"), target.write() as conn:
+            conn.execute(sql("DELETE FROM audit_entry"))
+    finally:
+        source.close()
+        if target is not None:
+            target.close()
+        with admin.connect() as conn:
+            conn.execute(sql(f"DROP DATABASE IF EXISTS {restored}"))
+            conn.execute(sql(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
