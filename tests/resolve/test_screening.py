@@ -167,7 +167,7 @@ def test_skipping_hopeless_candidates_changes_no_result(monkeypatch: Any) -> Non
 
     from backchannel.model.partial_date import parse_partial_date
     from backchannel.resolve import screening
-    from backchannel.resolve.matcher import compare, prepare, rarity_ceiling, score_ceiling
+    from backchannel.resolve.matcher import ceiling_base, compare, prepare, score_ceiling
     from backchannel.resolve.profile import NameEntry, PersonProfile
     from backchannel.resolve.screening import ScreeningIndex
 
@@ -223,11 +223,11 @@ def test_skipping_hopeless_candidates_changes_no_result(monkeypatch: Any) -> Non
             shortlisted[floor] += len(index.shortlist(q))
             prepared = prepare(q)
             every = []
-            rarity = rarity_ceiling(prepared, index)
+            base = ceiling_base(prepared, model=index.model, stats=index)
             for i in index.shortlist(q):
                 m = compare(prepared, index._prepared(i), model=index.model, stats=index)
                 ceiling = score_ceiling(
-                    prepared, index._prepared(i).profile, model=index.model, rarity=rarity
+                    prepared, index._prepared(i).profile, model=index.model, base=base
                 )
                 assert m.score <= ceiling + 1e-9, (q.names, index.ids[i], m.explanation)
                 if m.score >= floor:

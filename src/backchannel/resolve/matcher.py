@@ -300,23 +300,29 @@ def rarity_ceiling(a: Prepared, stats: NameStats) -> float:
     return lo if best == -math.inf else min(max(best, lo), hi)
 
 
-def score_ceiling(
-    a: Prepared, b: PersonProfile, *, model: Model, rarity: float | None = None
-) -> float:
-    """An upper bound of ``compare(a, prepare(b), model=model, stats=…).score`` that needs no
-    name comparison (``b``'s names are not even parsed): the best weight any name level has,
-    the actual birth date, nationality, gender and birthplace evidence, and the most the
-    rarity term can add (``rarity`` from :func:`rarity_ceiling`; None when scoring without
-    name statistics). Screening skips a candidate whose ceiling is below what it needs."""
-    pa = a.profile
+def ceiling_base(a: Prepared, *, model: Model, stats: NameStats | None) -> float:
+    """The part of a :func:`score_ceiling` logit that depends on ``a`` alone, computed once per
+    query: the bias, the best weight any name level has, and the most the rarity term can add
+    (nothing about rarity when scoring without name statistics)."""
     names = [*model.weights.get("name", {}).values(), model.weight("name", MISSING)]
     logit = model.bias + max(names)
+    beta = model.coefficients.get(RARITY)
+    if beta is not None and stats is not None:
+        lo, _ = _RARITY_CLIP
+        most = beta * rarity_ceiling(a, stats) if beta >= 0 else beta * lo
+        logit += max(0.0, most)  # the term may be absent
+    return logit
+
+
+def score_ceiling(a: Prepared, b: PersonProfile, *, model: Model, base: float) -> float:
+    """An upper bound of ``compare(a, prepare(b), model=model, stats=…).score`` that needs no
+    name comparison (``b``'s names are not even parsed): ``base`` from :func:`ceiling_base`,
+    plus the actual birth date, nationality, gender and birthplace evidence. Screening skips
+    a candidate whose ceiling is below what it needs."""
+    pa = a.profile
+    logit = base
     logit += model.weight("birth_date", birth_date_level(pa.birth_dates, b.birth_dates))
     logit += model.weight("nationality", set_level(pa.nationalities, b.nationalities))
     logit += model.weight("gender", gender_level(pa.genders, b.genders))
     logit += model.weight("birthplace", set_level(pa.birthplaces, b.birthplaces))
-    beta = model.coefficients.get(RARITY)
-    if beta is not None and rarity is not None:
-        lo, _ = _RARITY_CLIP
-        logit += max(0.0, beta * rarity if beta >= 0 else beta * lo)  # the term may be absent
     return 1.0 / (1.0 + math.exp(-logit))

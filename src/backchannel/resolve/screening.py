@@ -29,10 +29,10 @@ from backchannel.resolve.matcher import (
     Match,
     Model,
     Prepared,
+    ceiling_base,
     compare,
     default_model,
     prepare,
-    rarity_ceiling,
     score_ceiling,
 )
 from backchannel.resolve.name import parse_name
@@ -285,7 +285,7 @@ class ScreeningIndex:
         whose birth dates conflict.
         """
         prepared = prepare(query)
-        rarity = rarity_ceiling(prepared, self)
+        base = ceiling_base(prepared, model=self.model, stats=self)
         bar = min_score
         best: list[float] = []  # a min-heap of the ``top`` best scores so far
         scored = []
@@ -294,7 +294,7 @@ class ScreeningIndex:
             profile = (
                 held.profile if held is not None else decode_profile(self.ids[i], self._stored[i])
             )
-            if score_ceiling(prepared, profile, model=self.model, rarity=rarity) < bar - _SLACK:
+            if score_ceiling(prepared, profile, model=self.model, base=base) < bar - _SLACK:
                 continue
             m = compare(prepared, self._prepared(i, profile), model=self.model, stats=self)
             if m.score >= min_score:
