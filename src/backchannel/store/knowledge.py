@@ -164,10 +164,20 @@ def label_of(statements: Sequence[StoredStatement], fallback: str) -> str:
     return best.value
 
 
+def _stored_rows(
+    conn: Connection, rows: Sequence[Sequence[Any]]
+) -> dict[str, list[StoredStatement]]:
+    """Some statement rows as statements, their state read from just their records."""
+    return _stored(rows, _newest_of(conn, (r[_RECORD_ID] for r in rows)))
+
+
+def _view(eid: str, kind: str, stix_type: str, stmts: list[StoredStatement]) -> EntityView:
+    return EntityView(eid, _KIND[kind], stix_type, label_of(stmts, eid), stmts, [])
+
+
 def statements_for(conn: Connection, entity_ids: Sequence[str]) -> dict[str, list[StoredStatement]]:
     """The statements of some entities, each list in display order, with their state."""
-    rows = list(_statement_rows(conn, list(entity_ids)))
-    by_entity = _stored(rows, _newest_of(conn, (r[_RECORD_ID] for r in rows)))
+    by_entity = _stored_rows(conn, list(_statement_rows(conn, list(entity_ids))))
     return {eid: _order(by_entity.get(eid, ())) for eid in entity_ids}
 
 
@@ -179,8 +189,7 @@ def _linking_to(conn: Connection, entity_ids: Sequence[str]) -> list[StoredState
         for i in range(0, len(entity_ids), _CHUNK)
         for r in conn.execute(q.where(statement.c.value.in_(entity_ids[i : i + _CHUNK])))
     ]
-    by_entity = _stored(rows, _newest_of(conn, (r[_RECORD_ID] for r in rows)))
-    return [s for stmts in by_entity.values() for s in stmts]
+    return [s for stmts in _stored_rows(conn, rows).values() for s in stmts]
 
 
 def canonical_map(conn: Connection) -> dict[str, str]:
@@ -240,8 +249,7 @@ def iter_entities(
         part = rows[i : i + chunk]
         stmts = statements_for(conn, [r.id for r in part])
         for r in part:
-            s = stmts[r.id]
-            yield EntityView(r.id, EntityKind(r.kind), r.stix_type, label_of(s, r.id), s, [])
+            yield _view(r.id, r.kind, r.stix_type, stmts[r.id])
 
 
 @contextlib.contextmanager
@@ -276,26 +284,23 @@ def all_entities(
     q = select(entity.c.id, entity.c.kind, entity.c.stix_type).order_by(entity.c.id)
     if kinds is not None:
         q = q.where(entity.c.kind.in_(sorted(k.value for k in kinds)))
-    out = []
-    for eid, kind, stix_type in conn.execute(q):
-        stmts = _order(by_entity.get(eid, ()))
-        out.append(EntityView(eid, _KIND[kind], stix_type, label_of(stmts, eid), stmts, []))
-    return out
+    return [
+        _view(eid, kind, stix_type, _order(by_entity.get(eid, ())))
+        for eid, kind, stix_type in conn.execute(q)
+    ]
 
 
 def entities_by_id(conn: Connection, entity_ids: Iterable[str]) -> list[EntityView]:
     """Some entities with their statements, in id order (unknown ids are left out): the
     chunked form of :func:`all_entities` for when only a part of the base is wanted."""
     ids = sorted(set(entity_ids))
-    rows = list(_statement_rows(conn, ids))
-    by_entity = _stored(rows, _newest_of(conn, (r[_RECORD_ID] for r in rows)))
-    out = []
+    stmts = statements_for(conn, ids)
     q = select(entity.c.id, entity.c.kind, entity.c.stix_type)
-    for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i : i + _CHUNK]
-        for eid, kind, stix_type in conn.execute(q.where(entity.c.id.in_(chunk))):
-            stmts = _order(by_entity.get(eid, ()))
-            out.append(EntityView(eid, _KIND[kind], stix_type, label_of(stmts, eid), stmts, []))
+    out = [
+        _view(eid, kind, stix_type, stmts[eid])
+        for i in range(0, len(ids), _CHUNK)
+        for eid, kind, stix_type in conn.execute(q.where(entity.c.id.in_(ids[i : i + _CHUNK])))
+    ]
     out.sort(key=lambda v: v.id)
     return out
 

@@ -80,12 +80,13 @@ def _canonical_views(conn: Connection, only: Iterable[str] | None) -> list[Entit
     else:
         wanted = {canon.get(e, e) for e in only}
         ids = {*wanted, *(e for e, c in canon.items() if c in wanted)}
-        kind_of = {e: k for e, k in conn.execute(select(entity.c.id, entity.c.kind))}
+        total = conn.execute(select(func.count()).select_from(entity)).scalar_one()
         # Look-ups by id pay off for a part of the base; for most of it one scan (of the
         # kinds wanted) is faster.
-        if len(ids) * LOOKUP_SHARE < len(kind_of):
+        if len(ids) * LOOKUP_SHARE < total:
             views = entities_by_id(conn, ids)
         else:
+            kind_of = {e: k for e, k in conn.execute(select(entity.c.id, entity.c.kind))}
             kinds = {EntityKind(kind_of[e]) for e in ids if e in kind_of}
             views = [v for v in all_entities(conn, kinds=kinds) if v.id in ids]
     # Collect each cluster's members first and build one view per cluster at the end: building
