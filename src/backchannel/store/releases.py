@@ -153,28 +153,34 @@ def preselected(conn: Connection, ctx: Context) -> set[str]:
         out |= {canon(e) for e in conn.execute(q).scalars()}
     if EntityKind.PERSON not in pre.kinds:
         return out
-    q = select(entity.c.id).where(entity.c.kind == EntityKind.PERSON.value)
-    persons = {canon(e) for e in conn.execute(q).scalars()}
+    persons = select(entity.c.id).where(entity.c.kind == EntityKind.PERSON.value)
+    if not pre.nationalities and not pre.group_ids:
+        return out | {canon(e) for e in conn.execute(persons).scalars()}
+    # Person records with a fact that could place them in scope, read with their kind from
+    # the database rather than by reading every person first.
+    of_person = select(statement.c.entity_id).join(entity, entity.c.id == statement.c.entity_id)
+    of_person = of_person.where(entity.c.kind == EntityKind.PERSON.value).distinct()
+    found: set[str] | None = None
     if pre.nationalities:
-        q = select(statement.c.entity_id).where(
+        q = of_person.where(
             statement.c.prop == "nationality",
             statement.c.value.in_(sorted(pre.nationalities)),
         )
-        persons &= {canon(e) for e in conn.execute(q.distinct()).scalars()}
+        found = {canon(e) for e in conn.execute(q).scalars()}
     if pre.group_ids:
         targets = sorted(
             {*pre.group_ids, *(e for e, c in ctx.canonical.items() if c in pre.group_ids)}
         )
         members: set[str] = set()
         for i in range(0, len(targets), 500):
-            q = select(statement.c.entity_id).where(
+            q = of_person.where(
                 statement.c.link,
                 statement.c.prop.in_(sorted(MEMBERSHIP)),
                 statement.c.value.in_(targets[i : i + 500]),
             )
-            members |= {canon(e) for e in conn.execute(q.distinct()).scalars()}
-        persons &= members
-    return out | persons
+            members |= {canon(e) for e in conn.execute(q).scalars()}
+        found = members if found is None else found & members
+    return out | (found or set())
 
 
 def canonical_count(conn: Connection) -> int:
